@@ -1,0 +1,340 @@
+//! The auth feature's settings. Names follow govector-auth's Django settings so a Vector deployment
+//! can set the same values.
+
+use std::fmt;
+use std::time::Duration;
+
+use rand::RngCore;
+use reqwest::Url;
+use tower_cookies::cookie::SameSite;
+
+use crate::config::{ConfigError, Env};
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `None` is dev mode: requests without credentials are the dev user.
+    pub proxy: Option<ProxyConfig>,
+    pub dev_user_email: String,
+    pub secret_key: SecretKey,
+    pub access_cookie: CookieSettings,
+    pub refresh_cookie: CookieSettings,
+    /// CHIPS: lets the cookies work when the app is embedded in a third-party iframe.
+    pub partitioned: bool,
+    /// Origins, besides the app's own, allowed to send unsafe requests (`scheme://host[:port]`).
+    pub csrf_trusted_origins: Vec<String>,
+    /// How long the parent of the newest refresh token may be presented again (concurrent tabs).
+    pub refresh_reuse_grace: Duration,
+    pub jwks_cache_ttl: Duration,
+    pub jwks_refetch_cooldown: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    pub jwks_url: Url,
+    pub login_url: String,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    pub name: String,
+    /// Seconds; also the lifetime of the token inside.
+    pub max_age: u64,
+    pub http_only: bool,
+    pub secure: bool,
+    pub same_site: SameSite,
+    pub path: String,
+}
+
+/// The key that signs the app's own tokens. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretKey {
+    bytes: Vec<u8>,
+    generated: bool,
+}
+
+impl SecretKey {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self { bytes: bytes.into(), generated: false }
+    }
+
+    fn random() -> Self {
+        let mut bytes = vec![0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self { bytes, generated: true }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// True when no SECRET_KEY was set and a random one was made for this run (dev only).
+    pub fn is_generated(&self) -> bool {
+        self.generated
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(***)")
+    }
+}
+
+const MIN_SECRET_KEY_BYTES: usize = 32;
+
+impl AuthConfig {
+    pub fn from_env(env: &Env, production: bool) -> Result<Self, ConfigError> {
+        let proxy = ProxyConfig::from_env(env)?;
+        if proxy.is_none() && production && !env.bool("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", false)? {
+            return Err(ConfigError::Missing {
+                variable: "VECTOR_AUTH_PROXY_URL".into(),
+                expected: "the auth proxy's URL in a production run, because without it every visitor is signed in \
+                           as DEV_USER_EMAIL (to run dev mode in production anyway, set \
+                           VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION=true)"
+                    .into(),
+            });
+        }
+
+        let secret_key = match env.get("SECRET_KEY") {
+            Some(key) if key.len() >= MIN_SECRET_KEY_BYTES => SecretKey::new(key.as_bytes()),
+            Some(key) => {
+                // The key itself never goes into the message.
+                return Err(ConfigError::Invalid {
+                    variable: "SECRET_KEY".into(),
+                    value: format!("<{} bytes>", key.len()),
+                    expected: format!("at least {MIN_SECRET_KEY_BYTES} bytes (try: openssl rand -hex 32)"),
+                });
+            }
+            None if production => {
+                return Err(ConfigError::Missing {
+                    variable: "SECRET_KEY".into(),
+                    expected: format!(
+                        "a random secret of at least {MIN_SECRET_KEY_BYTES} bytes in a production run (try: openssl rand -hex 32)"
+                    ),
+                });
+            }
+            None => SecretKey::random(),
+        };
+
+        let access_cookie = CookieSettings::from_env(env, "ACCESS", "access_token", 300, production)?;
+        let refresh_cookie = CookieSettings::from_env(env, "REFRESH", "refresh_token", 604_800, production)?;
+        if access_cookie.name == refresh_cookie.name {
+            return Err(ConfigError::invalid(
+                "REFRESH_TOKEN_COOKIE",
+                &refresh_cookie.name,
+                "a name different from ACCESS_TOKEN_COOKIE",
+            ));
+        }
+        let all_secure = access_cookie.secure && refresh_cookie.secure;
+        let partitioned = env.bool("AUTH_COOKIE_PARTITIONED", all_secure)?;
+        if partitioned && !all_secure {
+            return Err(ConfigError::invalid(
+                "AUTH_COOKIE_PARTITIONED",
+                "true",
+                "false while ACCESS_TOKEN_COOKIE_SECURE or REFRESH_TOKEN_COOKIE_SECURE is false (partitioned cookies must be Secure)",
+            ));
+        }
+
+        Ok(Self {
+            proxy,
+            dev_user_email: env.string("DEV_USER_EMAIL", "dev@localhost"),
+            secret_key,
+            access_cookie,
+            refresh_cookie,
+            partitioned,
+            csrf_trusted_origins: trusted_origins(env)?,
+            refresh_reuse_grace: Duration::from_secs(env.number("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0)?),
+            jwks_cache_ttl: Duration::from_secs(env.number("JWKS_CACHE_TTL_SECONDS", 600, 1)?),
+            jwks_refetch_cooldown: Duration::from_secs(env.number("JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0)?),
+        })
+    }
+
+    pub fn dev_mode(&self) -> bool {
+        self.proxy.is_none()
+    }
+}
+
+impl ProxyConfig {
+    fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        let Some(raw) = env.get("VECTOR_AUTH_PROXY_URL") else { return Ok(None) };
+        let base = http_url(raw).ok_or_else(|| {
+            ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL such as https://auth.govector.ai")
+        })?;
+        let base = base.as_str().trim_end_matches('/').to_owned();
+        let jwks_url = Url::parse(&format!("{base}/.well-known/jwks.json"))
+            .map_err(|_| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL"))?;
+        let login_url = match env.get("VECTOR_AUTH_LOGIN_URL") {
+            Some(login) => http_url(login)
+                .ok_or_else(|| ConfigError::invalid("VECTOR_AUTH_LOGIN_URL", login, "an http(s) URL"))?
+                .to_string(),
+            None => format!("{base}/login"),
+        };
+        Ok(Some(Self {
+            jwks_url,
+            login_url,
+            issuer: env.get("VECTOR_AUTH_ISSUER").map(str::to_owned),
+            audience: env.get("VECTOR_AUTH_AUDIENCE").map(str::to_owned),
+        }))
+    }
+}
+
+impl CookieSettings {
+    fn from_env(
+        env: &Env,
+        kind: &str,
+        default_name: &str,
+        default_max_age: u64,
+        production: bool,
+    ) -> Result<Self, ConfigError> {
+        let var = |suffix: &str| format!("{kind}_TOKEN_COOKIE{suffix}");
+        let name_var = var("");
+        let name = env.string(&name_var, default_name);
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(ConfigError::invalid(&name_var, &name, "a cookie name (letters, digits, - and _)"));
+        }
+        let secure_var = var("_SECURE");
+        let secure = env.bool(&secure_var, production)?;
+        let same_site_var = var("_SAMESITE");
+        let same_site = match env.get(&same_site_var) {
+            None => SameSite::Lax,
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "lax" => SameSite::Lax,
+                "strict" => SameSite::Strict,
+                "none" => SameSite::None,
+                _ => return Err(ConfigError::invalid(&same_site_var, v, "Lax, Strict or None")),
+            },
+        };
+        if same_site == SameSite::None && !secure {
+            return Err(ConfigError::invalid(
+                &same_site_var,
+                "None",
+                format!("Lax or Strict while {secure_var} is false (browsers drop SameSite=None cookies that are not Secure)"),
+            ));
+        }
+        let path_var = var("_PATH");
+        let path = env.string(&path_var, "/");
+        if !path.starts_with('/') || path.contains(';') {
+            return Err(ConfigError::invalid(&path_var, &path, "a path starting with /"));
+        }
+        Ok(Self {
+            name,
+            max_age: env.number(&var("_MAX_AGE"), default_max_age, 1)?,
+            http_only: env.bool(&var("_HTTPONLY"), true)?,
+            secure,
+            same_site,
+            path,
+        })
+    }
+}
+
+fn http_url(raw: &str) -> Option<Url> {
+    Url::parse(raw).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+fn trusted_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = env.get("CSRF_TRUSTED_ORIGINS") else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|origin| {
+            http_url(origin)
+                .filter(|u| u.path() == "/" && u.query().is_none() && u.username().is_empty())
+                .map(|u| u.origin().ascii_serialization())
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "CSRF_TRUSTED_ORIGINS",
+                        origin,
+                        "comma-separated origins such as https://app.example.com (scheme, host and optional port only)",
+                    )
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev() -> Env {
+        Env::default()
+    }
+
+    #[test]
+    fn dev_defaults() {
+        let config = AuthConfig::from_env(&dev(), false).unwrap();
+        assert!(config.dev_mode());
+        assert_eq!(config.dev_user_email, "dev@localhost");
+        assert!(config.secret_key.is_generated());
+        assert_eq!(config.access_cookie.name, "access_token");
+        assert_eq!(config.access_cookie.max_age, 300);
+        assert_eq!(config.refresh_cookie.name, "refresh_token");
+        assert_eq!(config.refresh_cookie.max_age, 604_800);
+        assert!(config.access_cookie.http_only);
+        assert!(!config.access_cookie.secure, "cookies are not Secure outside production by default");
+        assert_eq!(config.access_cookie.same_site, SameSite::Lax);
+        assert!(!config.partitioned);
+    }
+
+    #[test]
+    fn production_defaults_are_secure_and_partitioned() {
+        let env = Env::from_pairs([
+            ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com/"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ]);
+        let config = AuthConfig::from_env(&env, true).unwrap();
+        assert!(config.access_cookie.secure && config.refresh_cookie.secure);
+        assert!(config.partitioned);
+        let proxy = config.proxy.unwrap();
+        assert_eq!(proxy.jwks_url.as_str(), "https://auth.example.com/.well-known/jwks.json");
+        assert_eq!(proxy.login_url, "https://auth.example.com/login");
+    }
+
+    #[test]
+    fn dev_mode_is_refused_in_production_unless_opted_in() {
+        let env = Env::from_pairs([("SECRET_KEY", "0123456789abcdef0123456789abcdef")]);
+        let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
+        assert!(err.contains("VECTOR_AUTH_PROXY_URL"), "{err}");
+        assert!(err.contains("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION=true"), "{err}");
+        let env = env.with("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", "true");
+        assert!(AuthConfig::from_env(&env, true).unwrap().dev_mode());
+    }
+
+    #[test]
+    fn secret_key_is_required_in_production_and_never_echoed() {
+        let env = Env::from_pairs([("VECTOR_AUTH_PROXY_URL", "https://auth.example.com")]);
+        let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
+        assert!(err.starts_with("SECRET_KEY is not set"), "{err}");
+        let err = AuthConfig::from_env(&env.with("SECRET_KEY", "short-secret"), true).unwrap_err().to_string();
+        assert_eq!(err, "SECRET_KEY=<12 bytes> is invalid: expected at least 32 bytes (try: openssl rand -hex 32)");
+    }
+
+    #[test]
+    fn bad_cookie_values_name_the_variable() {
+        let cases = [
+            ("ACCESS_TOKEN_COOKIE_SAMESITE", "Sideways", "ACCESS_TOKEN_COOKIE_SAMESITE=\"Sideways\" is invalid: expected Lax, Strict or None"),
+            ("ACCESS_TOKEN_COOKIE_MAX_AGE", "-5", "ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number of at least 1"),
+            ("REFRESH_TOKEN_COOKIE_HTTPONLY", "maybe", "REFRESH_TOKEN_COOKIE_HTTPONLY=\"maybe\" is invalid: expected true or false"),
+            ("REFRESH_TOKEN_COOKIE_PATH", "api", "REFRESH_TOKEN_COOKIE_PATH=\"api\" is invalid: expected a path starting with /"),
+        ];
+        for (name, value, message) in cases {
+            let err = AuthConfig::from_env(&dev().with(name, value), false).unwrap_err();
+            assert_eq!(err.to_string(), message);
+        }
+        let err = AuthConfig::from_env(&dev().with("ACCESS_TOKEN_COOKIE_SAMESITE", "None"), false).unwrap_err();
+        assert!(err.to_string().contains("ACCESS_TOKEN_COOKIE_SECURE is false"), "{err}");
+        let err = AuthConfig::from_env(&dev().with("AUTH_COOKIE_PARTITIONED", "true"), false).unwrap_err();
+        assert!(err.to_string().starts_with("AUTH_COOKIE_PARTITIONED"), "{err}");
+    }
+
+    #[test]
+    fn proxy_and_origins_are_validated() {
+        let err = AuthConfig::from_env(&dev().with("VECTOR_AUTH_PROXY_URL", "auth.example.com"), false).unwrap_err();
+        assert!(err.to_string().starts_with("VECTOR_AUTH_PROXY_URL=\"auth.example.com\" is invalid"), "{err}");
+        let env = dev().with("CSRF_TRUSTED_ORIGINS", "https://A.example.com, http://localhost:5173");
+        let config = AuthConfig::from_env(&env, false).unwrap();
+        assert_eq!(config.csrf_trusted_origins, ["https://a.example.com", "http://localhost:5173"]);
+        let err = AuthConfig::from_env(&dev().with("CSRF_TRUSTED_ORIGINS", "https://a.example.com/path"), false);
+        assert!(err.unwrap_err().to_string().starts_with("CSRF_TRUSTED_ORIGINS"));
+    }
+}

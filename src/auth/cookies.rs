@@ -1,0 +1,101 @@
+//! The session cookies: the access token, the refresh token and `uga_jwt` (the proxy token).
+//!
+//! Every cookie carries the attributes configured for it, and a deletion repeats them, so browsers match
+//! and drop the right cookie (Partitioned cookies in particular are only removed by a Partitioned deletion).
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use tower_cookies::cookie::time::Duration;
+use tower_cookies::{Cookie, Cookies};
+
+use super::config::{AuthConfig, CookieSettings};
+use super::service::NewSession;
+
+/// govector-auth's name for the cookie holding the proxy token.
+pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
+
+pub fn access(config: &AuthConfig, token: String) -> Cookie<'static> {
+    build(config, &config.access_cookie, config.access_cookie.name.clone(), token, config.access_cookie.max_age as i64)
+}
+
+pub fn refresh(config: &AuthConfig, token: String) -> Cookie<'static> {
+    build(config, &config.refresh_cookie, config.refresh_cookie.name.clone(), token, config.refresh_cookie.max_age as i64)
+}
+
+/// The proxy token, kept (HttpOnly) for as long as it is valid, with the access cookie's attributes.
+pub fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Cookie<'static> {
+    build(config, &config.access_cookie, PROXY_TOKEN_COOKIE.into(), token, seconds_left.max(1))
+}
+
+/// Sets the access and refresh cookies of a new session.
+pub fn set_session(jar: &Cookies, config: &AuthConfig, session: &NewSession) {
+    jar.add(access(config, session.access.clone()));
+    jar.add(refresh(config, session.refresh.clone()));
+}
+
+/// Deletes all three cookies.
+pub fn clear_session(jar: &Cookies, config: &AuthConfig) {
+    for cookie in removals(config) {
+        jar.add(cookie);
+    }
+}
+
+/// Deletions of all three cookies.
+pub fn removals(config: &AuthConfig) -> [Cookie<'static>; 3] {
+    [
+        removal(config, &config.access_cookie, config.access_cookie.name.clone()),
+        removal(config, &config.refresh_cookie, config.refresh_cookie.name.clone()),
+        removal(config, &config.access_cookie, PROXY_TOKEN_COOKIE.into()),
+    ]
+}
+
+fn build(config: &AuthConfig, settings: &CookieSettings, name: String, value: String, max_age: i64) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(settings.http_only)
+        .secure(settings.secure)
+        .same_site(settings.same_site)
+        .path(settings.path.clone())
+        .partitioned(config.partitioned)
+        .max_age(Duration::seconds(max_age))
+        .build()
+}
+
+fn removal(config: &AuthConfig, settings: &CookieSettings, name: String) -> Cookie<'static> {
+    let mut cookie = build(config, settings, name, String::new(), 0);
+    cookie.make_removal();
+    cookie
+}
+
+/// Middleware: responses that set cookies must never be stored by a cache.
+pub async fn no_store_when_setting_cookies(mut response: Response) -> Response {
+    if response.headers().contains_key(header::SET_COOKIE) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    #[test]
+    fn cookies_carry_the_configured_attributes_and_deletions_repeat_them() {
+        let env = Env::from_pairs([
+            ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("REFRESH_TOKEN_COOKIE_PATH", "/api/accounts/"),
+            ("ACCESS_TOKEN_COOKIE_SAMESITE", "Strict"),
+        ]);
+        let config = AuthConfig::from_env(&env, true).unwrap();
+        let access = access(&config, "a.b.c".into()).to_string();
+        assert_eq!(
+            access,
+            "access_token=a.b.c; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/; Max-Age=300"
+        );
+        let [access_removal, refresh_removal, proxy_removal] = removals(&config).map(|c| c.to_string());
+        assert!(access_removal.starts_with("access_token=; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/; Max-Age=0"), "{access_removal}");
+        assert!(refresh_removal.contains("Path=/api/accounts/") && refresh_removal.contains("Max-Age=0"), "{refresh_removal}");
+        assert!(proxy_removal.starts_with("uga_jwt=;"), "{proxy_removal}");
+    }
+}

@@ -1,0 +1,89 @@
+//! The auth feature's errors and the HTTP status and `detail` each one answers with.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Authentication credentials were not provided.")]
+    NotAuthenticated,
+    #[error("Given token not valid for any token type")]
+    InvalidAccessToken,
+    #[error("Token is invalid or expired")]
+    InvalidRefreshToken,
+    #[error("User is inactive")]
+    UserInactive,
+    #[error("No token provided.")]
+    MissingToken,
+    #[error("Invalid request body: {0}")]
+    BadRequest(String),
+    #[error("Invalid token.")]
+    InvalidProxyToken,
+    #[error("Token has no email claim.")]
+    MissingEmail,
+    #[error("No auth proxy is configured (dev mode): every request is already signed in as the dev user.")]
+    DevMode,
+    #[error("This email address belongs to a different Vector account.")]
+    AccountConflict,
+    #[error("The auth proxy's keys are unavailable. Try again shortly.")]
+    KeysUnavailable,
+    #[error("Database unavailable.")]
+    DatabaseUnavailable,
+    #[error("Internal server error.")]
+    Internal,
+    #[error("CSRF check failed: {0}")]
+    Csrf(&'static str),
+}
+
+impl AuthError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotAuthenticated
+            | Self::InvalidAccessToken
+            | Self::InvalidRefreshToken
+            | Self::UserInactive
+            | Self::InvalidProxyToken => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail | Self::DevMode => StatusCode::BAD_REQUEST,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::AccountConflict => StatusCode::CONFLICT,
+            Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::DatabaseUnavailable
+            }
+            e => {
+                tracing::error!(error = %e, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        (self.status(), Json(json!({ "detail": self.to_string() }))).into_response()
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        AppError::new(e.status().as_u16(), e.to_string())
+    }
+}

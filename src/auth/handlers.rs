@@ -1,0 +1,75 @@
+//! The REST routes, with govector-auth's paths, bodies, statuses and detail strings.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use tower_cookies::Cookies;
+
+use super::cookies::{self, clear_session, set_session};
+use super::error::AuthError;
+use super::extract::CurrentUser;
+use super::service::{AuthService, Credentials, seconds_until};
+use crate::server::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/accounts/auth/token", post(exchange))
+        .route("/api/accounts/auth/refresh", post(refresh))
+        .route("/api/accounts/me/", get(me))
+        .route("/api/accounts/logout/", post(logout))
+}
+
+/// `POST /api/accounts/auth/token {"token": "<proxy JWT>"}` → 200 `{"user": User}` and the session cookies.
+async fn exchange(State(auth): State<AuthService>, jar: Cookies, body: Bytes) -> Result<Json<Value>, AuthError> {
+    let token = token_from_body(&body)?;
+    let sign_in = auth.exchange(&token).await?;
+    set_session(&jar, auth.config(), &sign_in.session);
+    jar.add(cookies::proxy_token(auth.config(), token, seconds_until(sign_in.proxy_token_expires_at)));
+    Ok(Json(json!({ "user": sign_in.user })))
+}
+
+fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AuthError::MissingToken);
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| AuthError::BadRequest("expected a JSON object".into()))?;
+    match value.get("token") {
+        Some(Value::String(token)) if !token.trim().is_empty() => Ok(token.clone()),
+        Some(Value::String(_)) | Some(Value::Null) | None => Err(AuthError::MissingToken),
+        Some(_) => Err(AuthError::BadRequest("\"token\" must be a string".into())),
+    }
+}
+
+/// `POST /api/accounts/auth/refresh` (refresh cookie) → 204 with new cookies, or 401 with the cookies cleared.
+async fn refresh(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Response {
+    let credentials = Credentials::from_request(auth.config(), &jar, &headers);
+    match auth.refresh(credentials.refresh_cookie.as_deref()).await {
+        Ok(session) => {
+            set_session(&jar, auth.config(), &session);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => {
+            if e.status() == StatusCode::UNAUTHORIZED {
+                clear_session(&jar, auth.config());
+            }
+            e.into_response()
+        }
+    }
+}
+
+/// `GET /api/accounts/me/` → the flat `User`.
+async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<super::User> {
+    Json(user)
+}
+
+/// `POST /api/accounts/logout/` → cookies deleted and the refresh family revoked.
+async fn logout(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Result<Json<Value>, AuthError> {
+    let credentials = Credentials::from_request(auth.config(), &jar, &headers);
+    clear_session(&jar, auth.config());
+    auth.logout(credentials.refresh_cookie.as_deref()).await?;
+    Ok(Json(json!({ "detail": "Logged out." })))
+}

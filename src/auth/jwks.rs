@@ -1,0 +1,204 @@
+//! The auth proxy's signing keys, fetched from its JWKS and cached.
+//!
+//! Keys are kept for `ttl`; a token with an unknown `kid` causes at most one fetch per `cooldown`, and
+//! requests that miss at the same time share that fetch. A failed fetch keeps the keys already held.
+//! Fetches time out, follow no redirects and read at most `MAX_JWKS_BYTES`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
+use reqwest::Url;
+use serde::Deserialize;
+use tokio::sync::{Mutex, RwLock};
+
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+pub const MIN_RSA_BITS: usize = 2048;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyError {
+    /// The JWKS answered, but has no usable key with this id.
+    UnknownKid,
+    /// No keys can be had: the proxy cannot be reached and none are cached.
+    Unavailable,
+}
+
+pub struct JwksClient {
+    http: reqwest::Client,
+    url: Url,
+    ttl: Duration,
+    cooldown: Duration,
+    cache: RwLock<Cache>,
+    /// Held while fetching, so that simultaneous misses share one fetch.
+    fetching: Mutex<()>,
+    fetches: AtomicU64,
+}
+
+#[derive(Default)]
+struct Cache {
+    keys: HashMap<String, Arc<DecodingKey>>,
+    /// When the keys were last fetched successfully.
+    fetched_at: Option<Instant>,
+    /// When a fetch was last attempted, successful or not.
+    attempted_at: Option<Instant>,
+}
+
+impl JwksClient {
+    pub fn new(url: Url, ttl: Duration, cooldown: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client with static settings builds");
+        Self {
+            http,
+            url,
+            ttl,
+            cooldown,
+            cache: RwLock::default(),
+            fetching: Mutex::new(()),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
+    /// How many fetches were attempted so far (for tests and benchmarks).
+    pub fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+        let asked_at = Instant::now();
+        if let Some(found) = self.cached(kid, false).await {
+            return found;
+        }
+        let _fetching = self.fetching.lock().await;
+        // Someone else may have fetched while this request waited for the lock.
+        {
+            let cache = self.cache.read().await;
+            if cache.attempted_at.is_some_and(|at| at >= asked_at) {
+                return lookup(&cache, kid);
+            }
+        }
+        if self.in_cooldown().await {
+            return self.cached(kid, true).await.unwrap_or(Err(KeyError::Unavailable));
+        }
+        self.fetch().await;
+        let cache = self.cache.read().await;
+        lookup(&cache, kid)
+    }
+
+    /// The cached answer, if the cache can give one: fresh keys (or, with `stale_ok`, any keys held).
+    async fn cached(&self, kid: &str, stale_ok: bool) -> Option<Result<Arc<DecodingKey>, KeyError>> {
+        let cache = self.cache.read().await;
+        let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
+        match cache.keys.get(kid) {
+            Some(key) if fresh || stale_ok => Some(Ok(key.clone())),
+            None if stale_ok && cache.fetched_at.is_some() => Some(Err(KeyError::UnknownKid)),
+            _ => None,
+        }
+    }
+
+    async fn in_cooldown(&self) -> bool {
+        let cache = self.cache.read().await;
+        cache.attempted_at.is_some_and(|at| at.elapsed() < self.cooldown)
+    }
+
+    async fn fetch(&self) {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let result = self.download().await;
+        let mut cache = self.cache.write().await;
+        cache.attempted_at = Some(Instant::now());
+        match result {
+            Ok(keys) => {
+                tracing::info!(url = %self.url, keys = keys.len(), "fetched the auth proxy's JWKS");
+                cache.keys = keys;
+                cache.fetched_at = Some(Instant::now());
+            }
+            Err(reason) => {
+                tracing::warn!(url = %self.url, %reason, kept = cache.keys.len(), "JWKS fetch failed; keeping the keys held");
+            }
+        }
+    }
+
+    async fn download(&self) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
+        let mut response = self.http.get(self.url.clone()).send().await.map_err(|e| e.to_string())?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(format!("status {}", response.status()));
+        }
+        if response.content_length().is_some_and(|len| len > MAX_JWKS_BYTES as u64) {
+            return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let keys = parse_jwks(&body)?;
+        if keys.is_empty() {
+            return Err("no usable RS256 keys".into());
+        }
+        Ok(keys)
+    }
+}
+
+fn lookup(cache: &Cache, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+    match cache.keys.get(kid) {
+        Some(key) => Ok(key.clone()),
+        None if cache.fetched_at.is_some() => Err(KeyError::UnknownKid),
+        None => Err(KeyError::Unavailable),
+    }
+}
+
+#[derive(Deserialize)]
+struct JwkSet {
+    keys: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RsaJwk {
+    kty: String,
+    kid: String,
+    n: String,
+    e: String,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(rename = "use", default)]
+    key_use: Option<String>,
+}
+
+/// The usable keys of a JWKS document: RSA signing keys for RS256 of at least 2048 bits, by `kid`.
+/// Other keys are skipped one by one, so one odd key does not hide the rest.
+pub fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
+    let set: JwkSet = serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let mut keys = HashMap::new();
+    for value in set.keys {
+        let Ok(jwk) = serde_json::from_value::<RsaJwk>(value) else { continue };
+        let usable = jwk.kty == "RSA"
+            && jwk.alg.as_deref().is_none_or(|alg| alg == "RS256")
+            && jwk.key_use.as_deref().is_none_or(|u| u == "sig");
+        if !usable {
+            continue;
+        }
+        let Ok(modulus) = URL_SAFE_NO_PAD.decode(jwk.n.trim_end_matches('=')) else { continue };
+        let bits = modulus
+            .iter()
+            .position(|&b| b != 0)
+            .map_or(0, |i| (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize);
+        if bits < MIN_RSA_BITS {
+            tracing::warn!(kid = %jwk.kid, bits, "skipping a JWKS key shorter than 2048 bits");
+            continue;
+        }
+        if let Ok(key) = DecodingKey::from_rsa_components(&jwk.n, &jwk.e) {
+            keys.insert(jwk.kid, Arc::new(key));
+        }
+    }
+    Ok(keys)
+}

@@ -1,0 +1,71 @@
+//! Sign-in through Vector's auth proxy and the app's own cookie session, in one feature module.
+//!
+//! Request flow: `handlers` (REST routes) and `server_fns` (Leptos) are thin; both call [`AuthService`] in
+//! `service`, which verifies proxy tokens (`proxy_token` with keys from `jwks`), issues the app's tokens
+//! (`tokens`), rotates refresh tokens (`refresh_tokens`) and upserts users (`users`). `cookies` builds the
+//! cookies, `csrf` guards every unsafe request and `extract` gives handlers the signed-in user.
+
+use serde::{Deserialize, Serialize};
+
+mod server_fns;
+pub use server_fns::{current_session, exchange_token, logout, refresh_session};
+
+#[cfg(feature = "ssr")]
+mod config;
+#[cfg(feature = "ssr")]
+mod cookies;
+#[cfg(feature = "ssr")]
+pub mod csrf;
+#[cfg(feature = "ssr")]
+mod error;
+#[cfg(feature = "ssr")]
+mod extract;
+#[cfg(feature = "ssr")]
+mod handlers;
+#[cfg(feature = "ssr")]
+pub mod jwks;
+#[cfg(feature = "ssr")]
+mod proxy_token;
+#[cfg(feature = "ssr")]
+pub mod refresh_tokens;
+#[cfg(feature = "ssr")]
+mod service;
+#[cfg(feature = "ssr")]
+mod tokens;
+#[cfg(feature = "ssr")]
+mod users;
+
+#[cfg(feature = "ssr")]
+pub use config::{AuthConfig, CookieSettings, ProxyConfig, SecretKey};
+#[cfg(feature = "ssr")]
+pub use cookies::no_store_when_setting_cookies;
+#[cfg(feature = "ssr")]
+pub use error::AuthError;
+#[cfg(feature = "ssr")]
+pub use extract::{CurrentUser, require_user};
+#[cfg(feature = "ssr")]
+pub use handlers::routes;
+#[cfg(feature = "ssr")]
+pub use service::AuthService;
+
+/// The signed-in user, as `GET /api/accounts/me/` returns it (govector-auth's shape, with a string id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub full_name: String,
+    pub picture: String,
+}
+
+/// What the browser needs to know about its session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: User,
+    /// Unix seconds at which the access token expires; the client refreshes ahead of it. `None` when the
+    /// request carried no access token (dev mode).
+    pub access_expires_at: Option<i64>,
+    /// True when no auth proxy is configured and everyone is the dev user.
+    pub dev_mode: bool,
+}

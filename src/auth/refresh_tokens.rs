@@ -1,0 +1,131 @@
+//! Refresh-token families in Postgres: rotation with reuse detection, revocation and clean-up.
+//!
+//! A refresh token is valid while its row is unused and its family is not revoked. Using it marks it used
+//! and issues its one child. Presenting a used token revokes the family, except the immediate parent of the
+//! newest token presented again within the grace window (two tabs refreshing at once): that request gets the
+//! same child token again, so nobody is logged out and the family does not fork.
+
+use std::time::Duration;
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::error::AuthError;
+use super::tokens::{Claims, TokenKeys, TokenType};
+
+/// Starts a family for a new sign-in and returns its first refresh token's claims.
+pub async fn start_family(db: &PgPool, keys: &TokenKeys, user_id: Uuid) -> Result<Claims, sqlx::Error> {
+    let claims = keys.claims(TokenType::Refresh, user_id);
+    let family_id = Uuid::new_v4();
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES ($1, $2, to_timestamp($3))")
+        .bind(family_id)
+        .bind(user_id)
+        .bind(claims.exp as f64)
+        .execute(&mut *tx)
+        .await?;
+    insert_token(&mut tx, family_id, &claims).await?;
+    tx.commit().await?;
+    Ok(claims)
+}
+
+/// Exchanges a presented (signature-checked, unexpired) refresh token for its child.
+pub async fn rotate(db: &PgPool, keys: &TokenKeys, presented: &Claims, grace: Duration) -> Result<Claims, AuthError> {
+    let mut tx = db.begin().await?;
+    // Locking the family serialises every rotation within it.
+    let family: Option<(Uuid, Uuid, bool, bool)> = sqlx::query_as(
+        "SELECT f.id, f.user_id, f.revoked_at IS NOT NULL, u.is_active
+         FROM refresh_token_families f JOIN users u ON u.id = f.user_id
+         WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE jti = $1)
+         FOR UPDATE OF f",
+    )
+    .bind(presented.jti)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((family_id, user_id, revoked, is_active)) = family else {
+        return Err(AuthError::InvalidRefreshToken);
+    };
+    if revoked || user_id != presented.user_id {
+        return Err(AuthError::InvalidRefreshToken);
+    }
+    if !is_active {
+        return Err(AuthError::UserInactive);
+    }
+
+    let (used, within_grace, child_jti): (bool, bool, Option<Uuid>) = sqlx::query_as(
+        "SELECT used_at IS NOT NULL, COALESCE(used_at > now() - $2 * interval '1 second', false), child_jti
+         FROM refresh_tokens WHERE jti = $1",
+    )
+    .bind(presented.jti)
+    .bind(grace.as_secs_f64())
+    .fetch_one(&mut *tx)
+    .await?;
+
+    if !used {
+        let child = keys.claims(TokenType::Refresh, user_id);
+        insert_token(&mut tx, family_id, &child).await?;
+        sqlx::query("UPDATE refresh_tokens SET used_at = now(), child_jti = $2 WHERE jti = $1")
+            .bind(presented.jti)
+            .bind(child.jti)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE refresh_token_families SET expires_at = to_timestamp($2) WHERE id = $1")
+            .bind(family_id)
+            .bind(child.exp as f64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(child);
+    }
+
+    if within_grace {
+        // The newest token is this one's child, still unused: hand it out again.
+        let newest: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT issued_at, expires_at FROM refresh_tokens WHERE jti = $1 AND used_at IS NULL",
+        )
+        .bind(child_jti)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let (Some(jti), Some((iat, exp))) = (child_jti, newest) {
+            tx.commit().await?;
+            return Ok(Claims { token_type: TokenType::Refresh, user_id, jti, iat, exp });
+        }
+    }
+
+    sqlx::query("UPDATE refresh_token_families SET revoked_at = now() WHERE id = $1")
+        .bind(family_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::warn!(%user_id, %family_id, "a used refresh token was presented again: the session is revoked");
+    Err(AuthError::InvalidRefreshToken)
+}
+
+/// Revokes the family a refresh token belongs to (logout). Unknown tokens are ignored.
+pub async fn revoke_family_of(db: &PgPool, jti: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_token_families SET revoked_at = COALESCE(revoked_at, now())
+         WHERE id = (SELECT family_id FROM refresh_tokens WHERE jti = $1)",
+    )
+    .bind(jti)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes families whose newest token has expired (their tokens go with them). Returns how many.
+pub async fn delete_expired(db: &PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()").execute(db).await?;
+    Ok(done.rows_affected())
+}
+
+async fn insert_token(tx: &mut Transaction<'_, Postgres>, family_id: Uuid, claims: &Claims) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO refresh_tokens (jti, family_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(claims.jti)
+        .bind(family_id)
+        .bind(claims.iat)
+        .bind(claims.exp)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

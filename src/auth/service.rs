@@ -1,0 +1,183 @@
+//! The auth service: what the REST handlers and the server functions both call.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+use sqlx::PgPool;
+use tower_cookies::Cookies;
+use uuid::Uuid;
+
+use super::config::AuthConfig;
+use super::error::AuthError;
+use super::jwks::JwksClient;
+use super::proxy_token::ProxyTokenVerifier;
+use super::tokens::{Claims, TokenKeys, TokenType, now};
+use super::users;
+use super::{User, refresh_tokens};
+
+/// The credentials a request carries.
+#[derive(Debug, Default, Clone)]
+pub struct Credentials {
+    pub access_cookie: Option<String>,
+    pub bearer: Option<String>,
+    pub refresh_cookie: Option<String>,
+}
+
+impl Credentials {
+    pub fn from_request(config: &AuthConfig, jar: &Cookies, headers: &HeaderMap) -> Self {
+        let cookie = |name: &str| jar.get(name).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
+        Self {
+            access_cookie: cookie(&config.access_cookie.name),
+            bearer: bearer_token(headers),
+            refresh_cookie: cookie(&config.refresh_cookie.name),
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// A new access and refresh token pair.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub access: String,
+    pub access_expires_at: i64,
+    pub refresh: String,
+}
+
+/// The outcome of a successful proxy-token exchange.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub user: User,
+    pub session: NewSession,
+    /// Unix seconds at which the proxy token expires.
+    pub proxy_token_expires_at: i64,
+}
+
+/// Who a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// Authenticated by an access token (cookie or Bearer).
+    Token { user_id: Uuid, expires_at: i64 },
+    /// Dev mode, no credentials.
+    DevUser,
+}
+
+#[derive(Clone)]
+pub struct AuthService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AuthConfig,
+    db: PgPool,
+    keys: TokenKeys,
+    /// `None` in dev mode.
+    verifier: Option<ProxyTokenVerifier>,
+}
+
+impl AuthService {
+    pub fn new(config: AuthConfig, db: PgPool) -> Self {
+        let verifier = config.proxy.as_ref().map(|proxy| {
+            let jwks = JwksClient::new(proxy.jwks_url.clone(), config.jwks_cache_ttl, config.jwks_refetch_cooldown);
+            ProxyTokenVerifier::new(proxy, jwks)
+        });
+        let keys = TokenKeys::new(&config);
+        Self { inner: Arc::new(Inner { config, db, keys, verifier }) }
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// The JWKS client (absent in dev mode).
+    pub fn jwks(&self) -> Option<&JwksClient> {
+        self.inner.verifier.as_ref().map(ProxyTokenVerifier::jwks)
+    }
+
+    /// Exchanges a proxy token for a session, creating or updating the user.
+    pub async fn exchange(&self, proxy_token: &str) -> Result<SignIn, AuthError> {
+        let proxy_token = proxy_token.trim();
+        if proxy_token.is_empty() {
+            return Err(AuthError::MissingToken);
+        }
+        let verifier = self.inner.verifier.as_ref().ok_or(AuthError::DevMode)?;
+        let claims = verifier.verify(proxy_token).await?;
+        let user = users::upsert_from_claims(&self.inner.db, &claims).await?;
+        if !user.is_active {
+            return Err(AuthError::UserInactive);
+        }
+        let refresh = refresh_tokens::start_family(&self.inner.db, &self.inner.keys, user.id).await?;
+        Ok(SignIn {
+            session: self.session(user.id, &refresh),
+            user: user.into(),
+            proxy_token_expires_at: claims.exp,
+        })
+    }
+
+    /// Rotates a refresh token into a new session.
+    pub async fn refresh(&self, refresh_token: Option<&str>) -> Result<NewSession, AuthError> {
+        let presented = refresh_token
+            .and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
+            .ok_or(AuthError::InvalidRefreshToken)?;
+        let child =
+            refresh_tokens::rotate(&self.inner.db, &self.inner.keys, &presented, self.inner.config.refresh_reuse_grace)
+                .await?;
+        Ok(self.session(presented.user_id, &child))
+    }
+
+    /// Who the request is, without touching the database unless it is the dev user.
+    pub fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
+        // The access cookie wins; an invalid one is an error, not a reason to try the next source.
+        if let Some(token) = credentials.access_cookie.as_deref().or(credentials.bearer.as_deref()) {
+            let claims = self.inner.keys.decode(token, TokenType::Access).ok_or(AuthError::InvalidAccessToken)?;
+            return Ok(Principal::Token { user_id: claims.user_id, expires_at: claims.exp });
+        }
+        if self.inner.config.dev_mode() {
+            return Ok(Principal::DevUser);
+        }
+        Err(AuthError::NotAuthenticated)
+    }
+
+    /// The signed-in user and when their access token expires.
+    pub async fn current_user(&self, credentials: &Credentials) -> Result<(User, Option<i64>), AuthError> {
+        let (row, expires_at) = match self.authenticate(credentials)? {
+            Principal::Token { user_id, expires_at } => {
+                let row = users::find(&self.inner.db, user_id).await?.ok_or(AuthError::InvalidAccessToken)?;
+                (row, Some(expires_at))
+            }
+            Principal::DevUser => (users::dev_user(&self.inner.db, &self.inner.config.dev_user_email).await?, None),
+        };
+        if !row.is_active {
+            return Err(AuthError::UserInactive);
+        }
+        Ok((User::from(row), expires_at))
+    }
+
+    /// Ends the session server-side: the refresh token's family is revoked. Cookies are the caller's job.
+    pub async fn logout(&self, refresh_token: Option<&str>) -> Result<(), AuthError> {
+        if let Some(claims) = refresh_token.and_then(|token| self.inner.keys.decode(token, TokenType::Refresh)) {
+            refresh_tokens::revoke_family_of(&self.inner.db, claims.jti).await?;
+        }
+        Ok(())
+    }
+
+    fn session(&self, user_id: Uuid, refresh: &Claims) -> NewSession {
+        let access = self.inner.keys.claims(TokenType::Access, user_id);
+        NewSession {
+            access: self.inner.keys.encode(&access),
+            access_expires_at: access.exp,
+            refresh: self.inner.keys.encode(refresh),
+        }
+    }
+}
+
+/// Seconds until a Unix time, for cookie lifetimes.
+pub fn seconds_until(unix_seconds: i64) -> i64 {
+    unix_seconds - now()
+}

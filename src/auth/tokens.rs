@@ -1,0 +1,115 @@
+//! The app's own tokens: HS256 JWTs signed with SECRET_KEY, with SimpleJWT's claims.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::config::AuthConfig;
+
+/// Tokens longer than this are refused before any cryptography.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    Access,
+    Refresh,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub token_type: TokenType,
+    pub user_id: Uuid,
+    pub jti: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    access_lifetime: i64,
+    refresh_lifetime: i64,
+}
+
+pub fn now() -> i64 {
+    jsonwebtoken::get_current_timestamp() as i64
+}
+
+impl TokenKeys {
+    pub fn new(config: &AuthConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp"]);
+        Self {
+            encoding: EncodingKey::from_secret(config.secret_key.as_bytes()),
+            decoding: DecodingKey::from_secret(config.secret_key.as_bytes()),
+            validation,
+            access_lifetime: config.access_cookie.max_age as i64,
+            refresh_lifetime: config.refresh_cookie.max_age as i64,
+        }
+    }
+
+    /// Claims for a new token issued now.
+    pub fn claims(&self, token_type: TokenType, user_id: Uuid) -> Claims {
+        let iat = now();
+        let lifetime = match token_type {
+            TokenType::Access => self.access_lifetime,
+            TokenType::Refresh => self.refresh_lifetime,
+        };
+        Claims { token_type, user_id, jti: Uuid::new_v4(), iat, exp: iat + lifetime }
+    }
+
+    /// Signing the same claims again gives the same token (HS256 is deterministic), which lets a refresh
+    /// within the grace window hand out the token the first refresh issued.
+    pub fn encode(&self, claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .expect("HS256 signing of plain claims cannot fail")
+    }
+
+    /// The claims of a valid, unexpired token of the given type; `None` for anything else.
+    pub fn decode(&self, token: &str, expected: TokenType) -> Option<Claims> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return None;
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        (claims.token_type == expected).then_some(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(&AuthConfig::from_env(&Env::default(), false).unwrap())
+    }
+
+    #[test]
+    fn round_trip_and_types_are_not_interchangeable() {
+        let keys = keys();
+        let claims = keys.claims(TokenType::Access, Uuid::new_v4());
+        let token = keys.encode(&claims);
+        assert_eq!(keys.decode(&token, TokenType::Access), Some(claims.clone()));
+        assert_eq!(keys.decode(&token, TokenType::Refresh), None);
+        assert_eq!(keys.encode(&claims), token, "signing is deterministic");
+    }
+
+    #[test]
+    fn expired_foreign_and_oversized_tokens_are_refused() {
+        let keys = keys();
+        let mut claims = keys.claims(TokenType::Access, Uuid::new_v4());
+        claims.exp = now() - 1;
+        assert_eq!(keys.decode(&keys.encode(&claims), TokenType::Access), None);
+
+        let other = self::keys();
+        let token = other.encode(&other.claims(TokenType::Access, Uuid::new_v4()));
+        assert_eq!(keys.decode(&token, TokenType::Access), None, "signed with another secret");
+
+        assert_eq!(keys.decode(&"a".repeat(MAX_TOKEN_BYTES + 1), TokenType::Access), None);
+        assert_eq!(keys.decode("not a token", TokenType::Access), None);
+    }
+}

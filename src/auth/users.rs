@@ -1,0 +1,144 @@
+//! Users in Postgres: the atomic first-login upsert, the dev user and lookups.
+//!
+//! Matching rule: a token that carries `user_id` signs in the user linked to that Vector id; otherwise the
+//! user with the token's email (case-insensitive), who gets linked to the `user_id` if they had none. When
+//! the email already belongs to a user linked to a *different* Vector id, sign-in is refused
+//! (`AccountConflict`) rather than merging two accounts. Claims only overwrite fields with non-empty values.
+
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use super::User;
+use super::error::AuthError;
+use super::proxy_token::ProxyClaims;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub picture: String,
+    pub is_active: bool,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        let full_name = format!("{} {}", row.first_name, row.last_name).trim().to_owned();
+        User {
+            id: row.id.to_string(),
+            full_name: if full_name.is_empty() { row.email.clone() } else { full_name },
+            email: row.email,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            picture: row.picture,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, email, first_name, last_name, picture, is_active";
+
+pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(db).await
+}
+
+/// Signs in the user a verified proxy token describes, creating them on first login.
+pub async fn upsert_from_claims(db: &PgPool, claims: &ProxyClaims) -> Result<UserRow, AuthError> {
+    // A unique violation means a concurrent login created the other side of a match; the next round sees it.
+    for _ in 0..3 {
+        match try_upsert(db, claims).await {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            other => return other?.ok_or(AuthError::AccountConflict),
+        }
+    }
+    Err(AuthError::AccountConflict)
+}
+
+async fn try_upsert(db: &PgPool, claims: &ProxyClaims) -> Result<Option<UserRow>, sqlx::Error> {
+    if let Some(user_id) = &claims.user_id {
+        // The email follows the token unless another user holds it.
+        let linked: Option<UserRow> = sqlx::query_as(&format!(
+            "UPDATE users SET
+                email = CASE WHEN EXISTS (SELECT 1 FROM users other
+                                          WHERE lower(other.email) = lower($2) AND other.id <> users.id)
+                             THEN email ELSE $2 END,
+                first_name = COALESCE(NULLIF($3, ''), first_name),
+                last_name = COALESCE(NULLIF($4, ''), last_name),
+                picture = COALESCE(NULLIF($5, ''), picture),
+                last_login = now(),
+                updated_at = now()
+             WHERE vector_uga_user_id = $1
+             RETURNING {COLUMNS}"
+        ))
+        .bind(user_id)
+        .bind(&claims.email)
+        .bind(&claims.first_name)
+        .bind(&claims.last_name)
+        .bind(&claims.picture)
+        .fetch_optional(db)
+        .await?;
+        if linked.is_some() {
+            return Ok(linked);
+        }
+    }
+    // One statement, so simultaneous first logins for one email give one row. No row comes back when the
+    // email belongs to a user linked to another Vector id.
+    sqlx::query_as(&format!(
+        "INSERT INTO users (email, first_name, last_name, picture, vector_uga_user_id, last_login)
+         VALUES ($1, $2, $3, $4, $5, now())
+         ON CONFLICT (lower(email)) DO UPDATE SET
+             first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), users.first_name),
+             last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), users.last_name),
+             picture = COALESCE(NULLIF(EXCLUDED.picture, ''), users.picture),
+             vector_uga_user_id = COALESCE(users.vector_uga_user_id, EXCLUDED.vector_uga_user_id),
+             last_login = now(),
+             updated_at = now()
+         WHERE users.vector_uga_user_id IS NULL
+            OR EXCLUDED.vector_uga_user_id IS NULL
+            OR users.vector_uga_user_id = EXCLUDED.vector_uga_user_id
+         RETURNING {COLUMNS}"
+    ))
+    .bind(&claims.email)
+    .bind(&claims.first_name)
+    .bind(&claims.last_name)
+    .bind(&claims.picture)
+    .bind(&claims.user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The dev-mode user, created on first use.
+pub async fn dev_user(db: &PgPool, email: &str) -> Result<UserRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO users (email) VALUES ($1)
+         ON CONFLICT (lower(email)) DO UPDATE SET email = users.email
+         RETURNING {COLUMNS}"
+    ))
+    .bind(email)
+    .fetch_one(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(first: &str, last: &str) -> UserRow {
+        UserRow {
+            id: Uuid::nil(),
+            email: "ada@example.com".into(),
+            first_name: first.into(),
+            last_name: last.into(),
+            picture: String::new(),
+            is_active: true,
+        }
+    }
+
+    #[test]
+    fn full_name_falls_back_to_email() {
+        assert_eq!(User::from(row("Ada", "Lovelace")).full_name, "Ada Lovelace");
+        assert_eq!(User::from(row("Ada", "")).full_name, "Ada");
+        assert_eq!(User::from(row("", "")).full_name, "ada@example.com");
+        assert_eq!(User::from(row("", "")).id, "00000000-0000-0000-0000-000000000000");
+    }
+}

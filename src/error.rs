@@ -1,0 +1,97 @@
+//! The error every server function returns, on both sides of the wire.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// An HTTP status and a `detail` meant for people. The JSON form, `{"status": 401, "detail": "…"}`, also
+/// reads the `{"detail": "…"}` bodies of the REST routes and the CSRF check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{detail}")]
+pub struct AppError {
+    #[serde(default = "internal_status")]
+    pub status: u16,
+    pub detail: String,
+}
+
+fn internal_status() -> u16 {
+    500
+}
+
+impl AppError {
+    pub fn new(status: u16, detail: impl Into<String>) -> Self {
+        Self { status, detail: detail.into() }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(400, detail)
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(503, detail)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(500, "Internal server error.")
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
+                Self::bad_request(format!("Invalid arguments: {detail}"))
+            }
+            // Status 0: the request never got an answer.
+            ServerFnErrorErr::Request(_) => Self::new(0, "Cannot reach the server. Check your connection."),
+            other => Self::new(500, other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::server_fn_error_status;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::body::{Body, to_bytes};
+    use axum::extract::Request;
+    use axum::http::StatusCode;
+    use axum::middleware::Next;
+    use axum::response::Response;
+    use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+
+    use super::AppError;
+
+    /// Larger error bodies are passed on untouched.
+    const MAX_ERROR_BODY: usize = 64 * 1024;
+
+    /// Middleware: a failing server function answers 500 whatever went wrong; this gives the response the
+    /// status its `AppError` carries (401, 403, 400, 503, …). Rendered pages are not touched.
+    pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+        let response = next.run(request).await;
+        if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+            || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        {
+            return response;
+        }
+        let (mut parts, body) = response.into_parts();
+        let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
+            return Response::from_parts(parts, Body::from("{\"status\":500,\"detail\":\"Internal server error.\"}"));
+        };
+        if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+            if let Ok(status) = StatusCode::from_u16(error.status) {
+                if status.is_client_error() || status.is_server_error() {
+                    parts.status = status;
+                }
+            }
+        }
+        Response::from_parts(parts, Body::from(bytes))
+    }
+}
