@@ -37,6 +37,9 @@ fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
         return Err(AuthError::MissingToken);
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| AuthError::BadRequest("expected a JSON object".into()))?;
+    if !value.is_object() {
+        return Err(AuthError::BadRequest("expected a JSON object".into()));
+    }
     match value.get("token") {
         Some(Value::String(token)) if !token.trim().is_empty() => Ok(token.clone()),
         Some(Value::String(_)) | Some(Value::Null) | None => Err(AuthError::MissingToken),

@@ -202,3 +202,45 @@ pub fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Arc<DecodingKey>>, Stri
     }
     Ok(keys)
 }
+
+#[cfg(test)]
+mod tests {
+    use rsa::RsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
+    use serde_json::json;
+
+    use super::*;
+
+    fn jwk(kid: &str, bits: usize) -> serde_json::Value {
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), bits).unwrap();
+        json!({
+            "kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+        })
+    }
+
+    #[test]
+    fn only_rs256_signing_keys_of_2048_bits_or_more_are_kept() {
+        let strong = jwk("strong", 2048);
+        let mut wrong_alg = strong.clone();
+        wrong_alg["kid"] = json!("rs512");
+        wrong_alg["alg"] = json!("RS512");
+        let mut encryption = strong.clone();
+        encryption["kid"] = json!("enc");
+        encryption["use"] = json!("enc");
+        let body = json!({"keys": [
+            strong,
+            jwk("weak", 1024),
+            wrong_alg,
+            encryption,
+            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
+            {"kty": "RSA", "kid": "broken", "n": "!!!", "e": "AQAB"},
+        ]});
+        let keys = parse_jwks(&serde_json::to_vec(&body).unwrap()).unwrap();
+        let mut kids: Vec<_> = keys.keys().cloned().collect();
+        kids.sort();
+        assert_eq!(kids, ["strong"]);
+        assert!(parse_jwks(b"not json").is_err());
+    }
+}

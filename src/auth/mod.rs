@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-mod server_fns;
+pub mod server_fns;
 pub use server_fns::{current_session, exchange_token, logout, refresh_session};
 
 #[cfg(feature = "ssr")]

@@ -1,0 +1,77 @@
+//! CSRF over real HTTP: unsafe requests from other sites are refused with 403, the app's own pass.
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::support::*;
+
+#[sqlx::test]
+async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")).await;
+    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let logout = || app.http.post(app.url("/api/accounts/logout/")).header("cookie", session.cookie_header());
+
+    let refused = [
+        logout().header("sec-fetch-site", "cross-site").header("origin", "https://evil.com"),
+        logout().header("sec-fetch-site", "same-site").header("origin", "https://sub.example.com"),
+        logout().header("origin", "https://evil.com"),
+        logout().header("origin", "null"),
+        logout().header("origin", format!("{}.evil.com", app.origin())),
+    ];
+    for request in refused {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 403);
+        assert!(detail(response).await.starts_with("CSRF check failed: "));
+    }
+    // Nothing happened: the session still refreshes.
+    assert_eq!(app.refresh(&session).await.status(), 204);
+}
+
+#[sqlx::test]
+async fn same_origin_trusted_and_bearer_only_requests_pass(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")).await;
+    let token = proxy.token("ada@example.com", json!({}));
+    let exchange = || app.http.post(app.url("/api/accounts/auth/token")).json(&json!({"token": token}));
+
+    let accepted = [
+        exchange().header("sec-fetch-site", "same-origin"),
+        exchange().header("origin", app.origin()),
+        exchange().header("sec-fetch-site", "cross-site").header("origin", "https://admin.example.com"),
+    ];
+    for request in accepted {
+        assert_eq!(request.send().await.unwrap().status(), 200);
+    }
+    let response = exchange().header("sec-fetch-site", "cross-site").header("origin", "https://evil.com").send().await.unwrap();
+    assert_eq!(response.status(), 403, "signing in is protected too (login CSRF)");
+
+    // An API client authenticating only with a Bearer token is exempt: browsers never send that on their own.
+    let session = app.sign_in(&token).await;
+    let response = app
+        .http
+        .post(app.url("/api/accounts/logout/"))
+        .bearer_auth(session.get("access_token").unwrap())
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[sqlx::test]
+async fn server_functions_are_protected_too(db: PgPool) {
+    let app = TestApp::start(db, base_env()).await;
+    let path = <app::auth::server_fns::Logout as leptos::server_fn::ServerFn>::PATH;
+    let response = app
+        .http
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

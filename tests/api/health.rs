@@ -1,0 +1,73 @@
+//! Health checks, pages, and what happens while the database is away.
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::support::*;
+
+#[sqlx::test]
+async fn health_and_pages_answer(db: PgPool) {
+    let app = TestApp::start(db, base_env()).await;
+    let response = app.get("/api/health").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(app.get("/api/health/live").send().await.unwrap().status(), 200);
+
+    let page = app.get("/").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Welcome to your Vector app"));
+    let missing = app.get("/no-such-page").send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+
+    let path = <app::home::DatabaseStatus as leptos::server_fn::ServerFn>::PATH;
+    let response = app.post(path).form(&[("", "")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await.unwrap();
+    assert!(report["server_version"].as_str().unwrap().chars().next().unwrap().is_ascii_digit());
+}
+
+#[sqlx::test]
+async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_restart(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) {
+    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::start(target).await;
+    let db = pool_options
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_with(connect_options.host("127.0.0.1").port(relay.port))
+        .await
+        .unwrap();
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+
+    relay.go_down();
+    let response = app.get("/api/health").send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(detail(response).await, "Database unavailable.");
+    for response in [
+        app.me(&session).await,
+        app.refresh(&session).await,
+        app.exchange(&proxy.token("bob@example.com", json!({}))).await,
+    ] {
+        assert_eq!(response.status(), 503);
+        assert_eq!(detail(response).await, "Database unavailable.");
+    }
+
+    relay.come_back();
+    let response = app.get("/api/health").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.me(&session).await.status(), 200);
+    assert_eq!(app.refresh(&session).await.status(), 204, "the refresh that failed during the outage changed nothing");
+    app.sign_in(&proxy.token("bob@example.com", json!({}))).await;
+}

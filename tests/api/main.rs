@@ -1,0 +1,11 @@
+//! Integration tests: the real router over HTTP on loopback, real Postgres (a fresh database per test,
+//! from `#[sqlx::test]` and DATABASE_URL) and a JWKS served over loopback with keys generated here.
+
+mod contract;
+mod csrf;
+mod forgery;
+mod health;
+mod jwks;
+mod server_fns;
+mod sessions;
+mod support;

@@ -1,0 +1,91 @@
+//! The auth server functions over HTTP, as the Leptos client calls them: real statuses, not a blanket 500.
+
+use app::auth::server_fns::{CurrentSession, ExchangeToken, Logout, RefreshSession};
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::support::*;
+
+async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], session: &Session) -> reqwest::Response {
+    app.post(path).header("cookie", session.cookie_header()).form(form).send().await.unwrap()
+}
+
+async fn body(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+#[sqlx::test]
+async fn exchange_refresh_current_and_logout(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let token = proxy.token("ada@example.com", json!({}));
+
+    let response = call(&app, ExchangeToken::PATH, &[("token", &token)], &Session::default()).await;
+    assert_eq!(response.status(), 200);
+    let mut session = Session::from_response(&response);
+    assert!(session.get("access_token").is_some() && session.get("refresh_token").is_some());
+    let info = body(response).await;
+    assert_eq!(info["user"]["email"], "ada@example.com");
+    assert_eq!(info["dev_mode"], false);
+    let expires = info["access_expires_at"].as_i64().unwrap();
+    assert!((expires - now() - 300).abs() <= 2, "the access token expires in 300 s");
+
+    let response = call(&app, CurrentSession::PATH, &[], &session).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(body(response).await["access_expires_at"], expires);
+
+    let response = call(&app, RefreshSession::PATH, &[], &session).await;
+    assert_eq!(response.status(), 200);
+    let before = session.clone();
+    session.update(&response);
+    assert_ne!(session.get("refresh_token"), before.get("refresh_token"));
+    assert_eq!(body(response).await["user"]["email"], "ada@example.com");
+
+    let response = call(&app, Logout::PATH, &[], &session).await;
+    assert_eq!(response.status(), 200);
+    session.update(&response);
+    assert!(session.get("access_token").is_none());
+    let response = call(&app, RefreshSession::PATH, &[], &before).await;
+    assert_eq!(response.status(), 401);
+}
+
+#[sqlx::test]
+async fn failures_carry_their_status(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let none = Session::default();
+
+    let response = call(&app, CurrentSession::PATH, &[], &none).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(body(response).await, json!({"status": 401, "detail": "Authentication credentials were not provided."}));
+
+    let response = call(&app, ExchangeToken::PATH, &[("token", "garbage")], &none).await;
+    assert_eq!(response.status(), 401);
+    let response = call(&app, ExchangeToken::PATH, &[("token", "")], &none).await;
+    assert_eq!(response.status(), 400);
+    let response = call(&app, ExchangeToken::PATH, &[], &none).await;
+    assert_eq!(response.status(), 400, "a missing argument is the caller's fault");
+
+    let response = call(&app, RefreshSession::PATH, &[], &none.clone().with("refresh_token", "forged")).await;
+    assert_eq!(response.status(), 401);
+    let cleared = set_cookies(&response).iter().filter(|(_, _, a)| a.contains("Max-Age=0")).count();
+    assert_eq!(cleared, 3);
+
+    let token = proxy.token("ada@example.com", json!({}));
+    proxy.stop();
+    let cold = TestApp::start(app.db.clone(), proxy_env(&proxy)).await;
+    let response = call(&cold, ExchangeToken::PATH, &[("token", &token)], &none).await;
+    assert_eq!(response.status(), 503);
+}
+
+#[sqlx::test]
+async fn dev_mode_current_session_is_the_dev_user(db: PgPool) {
+    let app = TestApp::start(db, base_env()).await;
+    let response = call(&app, CurrentSession::PATH, &[], &Session::default()).await;
+    assert_eq!(response.status(), 200);
+    let info = body(response).await;
+    assert_eq!(info["user"]["email"], "dev@localhost");
+    assert_eq!(info["dev_mode"], true);
+    assert_eq!(info["access_expires_at"], Value::Null);
+}
