@@ -18,7 +18,7 @@ pub async fn database_status() -> Result<DatabaseReport, AppError> {
 
     let state = expect_context::<AppState>();
     let row: Result<(String, i64), sqlx::Error> =
-        sqlx::query_as("SELECT current_setting('server_version'), (SELECT count(*) FROM users)")
+        sqlx::query_as("SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT count(*) FROM users)")
             .fetch_one(&state.db)
             .await;
     match row {
