@@ -1,6 +1,6 @@
 // `cargo leptos end-to-end` starts the server and Playwright at the same moment: wait until the app answers.
 export default async function globalSetup() {
-  const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:3000";
+  const baseURL = "http://127.0.0.1:3000";
   const deadline = Date.now() + 120_000;
   let lastError = "";
   while (Date.now() < deadline) {

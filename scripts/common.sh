@@ -45,7 +45,7 @@ npm_ci() {
   local dir="$1"
   command -v npm >/dev/null || die "Node.js and npm are not installed: see https://nodejs.org"
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "installing npm packages in ${dir#"$ROOT"/}"
+    say "installing npm packages in ${dir#"$ROOT"}/"
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

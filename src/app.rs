@@ -5,7 +5,9 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::auth::{Auth, AuthCallback, UserMenu};
 use crate::home::HomePage;
+use crate::notes::NotesPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -14,6 +16,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -28,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Auth::provide();
     // Set once the browser has hydrated the page; end-to-end tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -37,11 +41,17 @@ pub fn App() -> impl IntoView {
         <Title text="Vector app"/>
         <Router>
             <header class="site-header">
-                <A href="/" attr:class="brand">"Vector app"</A>
+                <nav class="nav">
+                    <A href="/" attr:class="brand">"Vector app"</A>
+                    <A href="/notes">"Notes"</A>
+                </nav>
+                <UserMenu/>
             </header>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage/>
+                    <Route path=path!("/notes") view=NotesPage/>
+                    <Route path=path!("/auth/callback") view=AuthCallback/>
                 </Routes>
             </main>
         </Router>

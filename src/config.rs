@@ -15,14 +15,22 @@ pub enum ConfigError {
     #[error("{variable} is not set: expected {expected}")]
     Missing { variable: String, expected: String },
     #[error("{variable}={value} is invalid: expected {expected}")]
-    Invalid { variable: String, value: String, expected: String },
+    Invalid {
+        variable: String,
+        value: String,
+        expected: String,
+    },
     #[error("cannot read .env: {0}")]
     DotEnv(String),
 }
 
 impl ConfigError {
     pub fn invalid(variable: &str, value: &str, expected: impl Into<String>) -> Self {
-        Self::Invalid { variable: variable.to_owned(), value: format!("{value:?}"), expected: expected.into() }
+        Self::Invalid {
+            variable: variable.to_owned(),
+            value: format!("{value:?}"),
+            expected: expected.into(),
+        }
     }
 }
 
@@ -34,11 +42,18 @@ pub struct Env {
 
 impl Env {
     pub fn from_process() -> Self {
-        Self { vars: std::env::vars().collect() }
+        Self {
+            vars: std::env::vars().collect(),
+        }
     }
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
     }
 
     pub fn with(mut self, name: &str, value: &str) -> Self {
@@ -48,7 +63,10 @@ impl Env {
 
     /// The variable's value; an empty value counts as unset, as `VAR=` in a `.env` file means.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn string(&self, name: &str, default: &str) -> String {
@@ -72,7 +90,11 @@ impl Env {
             None => Ok(default),
             Some(v) => match v.parse::<u64>() {
                 Ok(n) if n >= min => Ok(n),
-                _ => Err(ConfigError::invalid(name, v, format!("a whole number of at least {min}"))),
+                _ => Err(ConfigError::invalid(
+                    name,
+                    v,
+                    format!("a whole number of at least {min}"),
+                )),
             },
         }
     }
@@ -120,20 +142,30 @@ fn database_url(env: &Env) -> Result<PgConnectOptions, ConfigError> {
     let Some(url) = env.get("DATABASE_URL") else {
         return Err(ConfigError::Missing {
             variable: "DATABASE_URL".into(),
-            expected: format!("{EXPECTED} (scripts/dev starts a local database and sets it for you)"),
+            expected: format!(
+                "{EXPECTED} (scripts/dev starts a local database and sets it for you)"
+            ),
         });
     };
     let valid_scheme = url.starts_with("postgres://") || url.starts_with("postgresql://");
     match PgConnectOptions::from_str(url) {
         Ok(options) if valid_scheme => Ok(options),
-        _ => Err(ConfigError::invalid("DATABASE_URL", &redact_password(url), EXPECTED)),
+        _ => Err(ConfigError::invalid(
+            "DATABASE_URL",
+            &redact_password(url),
+            EXPECTED,
+        )),
     }
 }
 
 /// Hides the password of a `scheme://user:password@host` URL so it can go into an error message.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -145,7 +177,10 @@ mod tests {
     use super::*;
 
     fn base() -> Env {
-        Env::from_pairs([("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/app"), ("LEPTOS_ENV", "DEV")])
+        Env::from_pairs([
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/app"),
+            ("LEPTOS_ENV", "DEV"),
+        ])
     }
 
     #[test]
@@ -163,12 +198,16 @@ mod tests {
             "DATABASE_URL=\"nonsense\" is invalid: expected a Postgres URL such as postgres://user:password@localhost:5432/app"
         );
         let err = Config::from_env(&Env::from_pairs([("LEPTOS_ENV", "DEV")])).unwrap_err();
-        assert!(err.to_string().starts_with("DATABASE_URL is not set"), "{err}");
+        assert!(
+            err.to_string().starts_with("DATABASE_URL is not set"),
+            "{err}"
+        );
     }
 
     #[test]
     fn database_password_never_reaches_the_error() {
-        let err = Config::from_env(&base().with("DATABASE_URL", "mysql://me:hunter2@db/app")).unwrap_err();
+        let err = Config::from_env(&base().with("DATABASE_URL", "mysql://me:hunter2@db/app"))
+            .unwrap_err();
         let message = err.to_string();
         assert!(!message.contains("hunter2"), "{message}");
         assert!(message.contains("mysql://me:***@db/app"), "{message}");
@@ -179,9 +218,17 @@ mod tests {
         let err = Config::from_env(&base().with("DATABASE_MAX_CONNECTIONS", "0")).unwrap_err();
         assert_eq!(
             err,
-            ConfigError::invalid("DATABASE_MAX_CONNECTIONS", "0", "a whole number of at least 1")
+            ConfigError::invalid(
+                "DATABASE_MAX_CONNECTIONS",
+                "0",
+                "a whole number of at least 1"
+            )
         );
         let err = Config::from_env(&base().with("LEPTOS_ENV", "staging")).unwrap_err();
-        assert!(err.to_string().starts_with("LEPTOS_ENV=\"staging\" is invalid"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("LEPTOS_ENV=\"staging\" is invalid"),
+            "{err}"
+        );
     }
 }

@@ -20,7 +20,10 @@ fn internal_status() -> u16 {
 
 impl AppError {
     pub fn new(status: u16, detail: impl Into<String>) -> Self {
-        Self { status, detail: detail.into() }
+        Self {
+            status,
+            detail: detail.into(),
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -49,7 +52,9 @@ impl FromServerFnError for AppError {
                 Self::bad_request(format!("Invalid arguments: {detail}"))
             }
             // Status 0: the request never got an answer.
-            ServerFnErrorErr::Request(_) => Self::new(0, "Cannot reach the server. Check your connection."),
+            ServerFnErrorErr::Request(_) => {
+                Self::new(0, "Cannot reach the server. Check your connection.")
+            }
             other => Self::new(500, other.to_string()),
         }
     }
@@ -83,7 +88,10 @@ mod server {
         }
         let (mut parts, body) = response.into_parts();
         let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
-            return Response::from_parts(parts, Body::from("{\"status\":500,\"detail\":\"Internal server error.\"}"));
+            return Response::from_parts(
+                parts,
+                Body::from("{\"status\":500,\"detail\":\"Internal server error.\"}"),
+            );
         };
         if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
             if let Ok(status) = StatusCode::from_u16(error.status) {

@@ -22,7 +22,10 @@ pub async fn database_status() -> Result<DatabaseReport, AppError> {
             .fetch_one(&state.db)
             .await;
     match row {
-        Ok((server_version, users)) => Ok(DatabaseReport { server_version, users }),
+        Ok((server_version, users)) => Ok(DatabaseReport {
+            server_version,
+            users,
+        }),
         Err(e) => {
             tracing::warn!(error = %e, "database status: query failed");
             Err(AppError::unavailable("Database unavailable."))

@@ -2,13 +2,14 @@
 //!
 //! - `app`: the shell (routes, layout, error pages); your pages are added there.
 //! - `auth`: sign-in, sessions, CSRF and the current user, all in one feature module.
-//! - `home`: the example page, a model for your own features.
+//! - `home` and `notes`: the example pages; `notes` is the model for a feature of your own.
 //! - server-only: `config`, `db`, `health` and `server` (start-up and router).
 
 pub mod app;
 pub mod auth;
 pub mod error;
 pub mod home;
+pub mod notes;
 
 #[cfg(feature = "ssr")]
 pub mod config;

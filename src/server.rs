@@ -32,7 +32,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, db: PgPool, leptos_options: LeptosOptions) -> Self {
         let auth = AuthService::new(config.auth.clone(), db.clone());
-        Self { leptos_options, db, config: Arc::new(config), auth }
+        Self {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            auth,
+        }
     }
 }
 
@@ -65,14 +70,18 @@ pub enum StartupError {
     #[error("cannot apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
 
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
 }
 
@@ -80,7 +89,9 @@ pub fn init_tracing() {
 pub async fn run() -> Result<(), StartupError> {
     let config = Config::load()?;
     if config.auth.secret_key.is_generated() {
-        tracing::warn!("SECRET_KEY is not set: using a random key, so sessions end when the server restarts");
+        tracing::warn!(
+            "SECRET_KEY is not set: using a random key, so sessions end when the server restarts"
+        );
     }
     if config.auth.dev_mode() {
         tracing::warn!(
@@ -88,20 +99,29 @@ pub async fn run() -> Result<(), StartupError> {
             "dev mode: VECTOR_AUTH_PROXY_URL is not set, so requests without credentials are the dev user"
         );
     }
-    let leptos_options =
-        get_configuration(None).map_err(|e| StartupError::Leptos(e.to_string()))?.leptos_options;
+    let leptos_options = get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
     let addr = leptos_options.site_addr;
 
     let db = db::connect(&config)
         .await
-        .map_err(|source| StartupError::Database { target: db::describe(&config.database), source })?;
+        .map_err(|source| StartupError::Database {
+            target: db::describe(&config.database),
+            source,
+        })?;
     db::migrate(&db).await?;
 
     tokio::spawn(delete_expired_sessions(db.clone()));
     let state = AppState::new(config, db, leptos_options);
-    let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(StartupError::Serve)
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartupError::Serve)
 }
 
 /// The whole application: API routes, server functions, pages and static files.
@@ -113,11 +133,21 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Outermost last: a request passes no-store, cookies, CSRF, then the server-function status fix.
+        // Outermost last: a request passes no-store, cookies, CSRF, the page-load refresh, then the
+        // server-function status fix.
         .layer(axum::middleware::from_fn(error::server_fn_error_status))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::refresh_before_render,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf::protect,
+        ))
         .layer(CookieManagerLayer::new())
-        .layer(axum::middleware::map_response(auth::no_store_when_setting_cookies))
+        .layer(axum::middleware::map_response(
+            auth::no_store_when_setting_cookies,
+        ))
         .with_state(state)
 }
 

@@ -56,13 +56,19 @@ pub struct SecretKey {
 
 impl SecretKey {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self { bytes: bytes.into(), generated: false }
+        Self {
+            bytes: bytes.into(),
+            generated: false,
+        }
     }
 
     fn random() -> Self {
         let mut bytes = vec![0u8; 64];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        Self { bytes, generated: true }
+        Self {
+            bytes,
+            generated: true,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -86,7 +92,10 @@ const MIN_SECRET_KEY_BYTES: usize = 32;
 impl AuthConfig {
     pub fn from_env(env: &Env, production: bool) -> Result<Self, ConfigError> {
         let proxy = ProxyConfig::from_env(env)?;
-        if proxy.is_none() && production && !env.bool("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", false)? {
+        if proxy.is_none()
+            && production
+            && !env.bool("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", false)?
+        {
             return Err(ConfigError::Missing {
                 variable: "VECTOR_AUTH_PROXY_URL".into(),
                 expected: "the auth proxy's URL in a production run, because without it every visitor is signed in \
@@ -103,7 +112,9 @@ impl AuthConfig {
                 return Err(ConfigError::Invalid {
                     variable: "SECRET_KEY".into(),
                     value: format!("<{} bytes>", key.len()),
-                    expected: format!("at least {MIN_SECRET_KEY_BYTES} bytes (try: openssl rand -hex 32)"),
+                    expected: format!(
+                        "at least {MIN_SECRET_KEY_BYTES} bytes (try: openssl rand -hex 32)"
+                    ),
                 });
             }
             None if production => {
@@ -117,8 +128,10 @@ impl AuthConfig {
             None => SecretKey::random(),
         };
 
-        let access_cookie = CookieSettings::from_env(env, "ACCESS", "access_token", 300, production)?;
-        let refresh_cookie = CookieSettings::from_env(env, "REFRESH", "refresh_token", 604_800, production)?;
+        let access_cookie =
+            CookieSettings::from_env(env, "ACCESS", "access_token", 300, production)?;
+        let refresh_cookie =
+            CookieSettings::from_env(env, "REFRESH", "refresh_token", 604_800, production)?;
         if access_cookie.name == refresh_cookie.name {
             return Err(ConfigError::invalid(
                 "REFRESH_TOKEN_COOKIE",
@@ -144,9 +157,17 @@ impl AuthConfig {
             refresh_cookie,
             partitioned,
             csrf_trusted_origins: trusted_origins(env)?,
-            refresh_reuse_grace: Duration::from_secs(env.number("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0)?),
+            refresh_reuse_grace: Duration::from_secs(env.number(
+                "REFRESH_TOKEN_REUSE_GRACE_SECONDS",
+                10,
+                0,
+            )?),
             jwks_cache_ttl: Duration::from_secs(env.number("JWKS_CACHE_TTL_SECONDS", 600, 1)?),
-            jwks_refetch_cooldown: Duration::from_secs(env.number("JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0)?),
+            jwks_refetch_cooldown: Duration::from_secs(env.number(
+                "JWKS_REFETCH_COOLDOWN_SECONDS",
+                30,
+                0,
+            )?),
         })
     }
 
@@ -157,16 +178,24 @@ impl AuthConfig {
 
 impl ProxyConfig {
     fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
-        let Some(raw) = env.get("VECTOR_AUTH_PROXY_URL") else { return Ok(None) };
+        let Some(raw) = env.get("VECTOR_AUTH_PROXY_URL") else {
+            return Ok(None);
+        };
         let base = http_url(raw).ok_or_else(|| {
-            ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL such as https://auth.govector.ai")
+            ConfigError::invalid(
+                "VECTOR_AUTH_PROXY_URL",
+                raw,
+                "an http(s) URL such as https://auth.govector.ai",
+            )
         })?;
         let base = base.as_str().trim_end_matches('/').to_owned();
         let jwks_url = Url::parse(&format!("{base}/.well-known/jwks.json"))
             .map_err(|_| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL"))?;
         let login_url = match env.get("VECTOR_AUTH_LOGIN_URL") {
             Some(login) => http_url(login)
-                .ok_or_else(|| ConfigError::invalid("VECTOR_AUTH_LOGIN_URL", login, "an http(s) URL"))?
+                .ok_or_else(|| {
+                    ConfigError::invalid("VECTOR_AUTH_LOGIN_URL", login, "an http(s) URL")
+                })?
                 .to_string(),
             None => format!("{base}/login"),
         };
@@ -190,8 +219,15 @@ impl CookieSettings {
         let var = |suffix: &str| format!("{kind}_TOKEN_COOKIE{suffix}");
         let name_var = var("");
         let name = env.string(&name_var, default_name);
-        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
-            return Err(ConfigError::invalid(&name_var, &name, "a cookie name (letters, digits, - and _)"));
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        {
+            return Err(ConfigError::invalid(
+                &name_var,
+                &name,
+                "a cookie name (letters, digits, - and _)",
+            ));
         }
         let secure_var = var("_SECURE");
         let secure = env.bool(&secure_var, production)?;
@@ -202,20 +238,32 @@ impl CookieSettings {
                 "lax" => SameSite::Lax,
                 "strict" => SameSite::Strict,
                 "none" => SameSite::None,
-                _ => return Err(ConfigError::invalid(&same_site_var, v, "Lax, Strict or None")),
+                _ => {
+                    return Err(ConfigError::invalid(
+                        &same_site_var,
+                        v,
+                        "Lax, Strict or None",
+                    ));
+                }
             },
         };
         if same_site == SameSite::None && !secure {
             return Err(ConfigError::invalid(
                 &same_site_var,
                 "None",
-                format!("Lax or Strict while {secure_var} is false (browsers drop SameSite=None cookies that are not Secure)"),
+                format!(
+                    "Lax or Strict while {secure_var} is false (browsers drop SameSite=None cookies that are not Secure)"
+                ),
             ));
         }
         let path_var = var("_PATH");
         let path = env.string(&path_var, "/");
         if !path.starts_with('/') || path.contains(';') {
-            return Err(ConfigError::invalid(&path_var, &path, "a path starting with /"));
+            return Err(ConfigError::invalid(
+                &path_var,
+                &path,
+                "a path starting with /",
+            ));
         }
         Ok(Self {
             name,
@@ -229,11 +277,15 @@ impl CookieSettings {
 }
 
 fn http_url(raw: &str) -> Option<Url> {
-    Url::parse(raw).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 fn trusted_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
-    let Some(raw) = env.get("CSRF_TRUSTED_ORIGINS") else { return Ok(Vec::new()) };
+    let Some(raw) = env.get("CSRF_TRUSTED_ORIGINS") else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -271,7 +323,10 @@ mod tests {
         assert_eq!(config.refresh_cookie.name, "refresh_token");
         assert_eq!(config.refresh_cookie.max_age, 604_800);
         assert!(config.access_cookie.http_only);
-        assert!(!config.access_cookie.secure, "cookies are not Secure outside production by default");
+        assert!(
+            !config.access_cookie.secure,
+            "cookies are not Secure outside production by default"
+        );
         assert_eq!(config.access_cookie.same_site, SameSite::Lax);
         assert!(!config.partitioned);
     }
@@ -286,7 +341,10 @@ mod tests {
         assert!(config.access_cookie.secure && config.refresh_cookie.secure);
         assert!(config.partitioned);
         let proxy = config.proxy.unwrap();
-        assert_eq!(proxy.jwks_url.as_str(), "https://auth.example.com/.well-known/jwks.json");
+        assert_eq!(
+            proxy.jwks_url.as_str(),
+            "https://auth.example.com/.well-known/jwks.json"
+        );
         assert_eq!(proxy.login_url, "https://auth.example.com/login");
     }
 
@@ -295,7 +353,10 @@ mod tests {
         let env = Env::from_pairs([("SECRET_KEY", "0123456789abcdef0123456789abcdef")]);
         let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
         assert!(err.contains("VECTOR_AUTH_PROXY_URL"), "{err}");
-        assert!(err.contains("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION=true"), "{err}");
+        assert!(
+            err.contains("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION=true"),
+            "{err}"
+        );
         let env = env.with("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", "true");
         assert!(AuthConfig::from_env(&env, true).unwrap().dev_mode());
     }
@@ -305,36 +366,87 @@ mod tests {
         let env = Env::from_pairs([("VECTOR_AUTH_PROXY_URL", "https://auth.example.com")]);
         let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
         assert!(err.starts_with("SECRET_KEY is not set"), "{err}");
-        let err = AuthConfig::from_env(&env.with("SECRET_KEY", "short-secret"), true).unwrap_err().to_string();
-        assert_eq!(err, "SECRET_KEY=<12 bytes> is invalid: expected at least 32 bytes (try: openssl rand -hex 32)");
+        let err = AuthConfig::from_env(&env.with("SECRET_KEY", "short-secret"), true)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "SECRET_KEY=<12 bytes> is invalid: expected at least 32 bytes (try: openssl rand -hex 32)"
+        );
     }
 
     #[test]
     fn bad_cookie_values_name_the_variable() {
         let cases = [
-            ("ACCESS_TOKEN_COOKIE_SAMESITE", "Sideways", "ACCESS_TOKEN_COOKIE_SAMESITE=\"Sideways\" is invalid: expected Lax, Strict or None"),
-            ("ACCESS_TOKEN_COOKIE_MAX_AGE", "-5", "ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number of at least 1"),
-            ("REFRESH_TOKEN_COOKIE_HTTPONLY", "maybe", "REFRESH_TOKEN_COOKIE_HTTPONLY=\"maybe\" is invalid: expected true or false"),
-            ("REFRESH_TOKEN_COOKIE_PATH", "api", "REFRESH_TOKEN_COOKIE_PATH=\"api\" is invalid: expected a path starting with /"),
+            (
+                "ACCESS_TOKEN_COOKIE_SAMESITE",
+                "Sideways",
+                "ACCESS_TOKEN_COOKIE_SAMESITE=\"Sideways\" is invalid: expected Lax, Strict or None",
+            ),
+            (
+                "ACCESS_TOKEN_COOKIE_MAX_AGE",
+                "-5",
+                "ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number of at least 1",
+            ),
+            (
+                "REFRESH_TOKEN_COOKIE_HTTPONLY",
+                "maybe",
+                "REFRESH_TOKEN_COOKIE_HTTPONLY=\"maybe\" is invalid: expected true or false",
+            ),
+            (
+                "REFRESH_TOKEN_COOKIE_PATH",
+                "api",
+                "REFRESH_TOKEN_COOKIE_PATH=\"api\" is invalid: expected a path starting with /",
+            ),
         ];
         for (name, value, message) in cases {
             let err = AuthConfig::from_env(&dev().with(name, value), false).unwrap_err();
             assert_eq!(err.to_string(), message);
         }
-        let err = AuthConfig::from_env(&dev().with("ACCESS_TOKEN_COOKIE_SAMESITE", "None"), false).unwrap_err();
-        assert!(err.to_string().contains("ACCESS_TOKEN_COOKIE_SECURE is false"), "{err}");
-        let err = AuthConfig::from_env(&dev().with("AUTH_COOKIE_PARTITIONED", "true"), false).unwrap_err();
-        assert!(err.to_string().starts_with("AUTH_COOKIE_PARTITIONED"), "{err}");
+        let err = AuthConfig::from_env(&dev().with("ACCESS_TOKEN_COOKIE_SAMESITE", "None"), false)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ACCESS_TOKEN_COOKIE_SECURE is false"),
+            "{err}"
+        );
+        let err = AuthConfig::from_env(&dev().with("AUTH_COOKIE_PARTITIONED", "true"), false)
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("AUTH_COOKIE_PARTITIONED"),
+            "{err}"
+        );
     }
 
     #[test]
     fn proxy_and_origins_are_validated() {
-        let err = AuthConfig::from_env(&dev().with("VECTOR_AUTH_PROXY_URL", "auth.example.com"), false).unwrap_err();
-        assert!(err.to_string().starts_with("VECTOR_AUTH_PROXY_URL=\"auth.example.com\" is invalid"), "{err}");
-        let env = dev().with("CSRF_TRUSTED_ORIGINS", "https://A.example.com, http://localhost:5173");
+        let err = AuthConfig::from_env(
+            &dev().with("VECTOR_AUTH_PROXY_URL", "auth.example.com"),
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("VECTOR_AUTH_PROXY_URL=\"auth.example.com\" is invalid"),
+            "{err}"
+        );
+        let env = dev().with(
+            "CSRF_TRUSTED_ORIGINS",
+            "https://A.example.com, http://localhost:5173",
+        );
         let config = AuthConfig::from_env(&env, false).unwrap();
-        assert_eq!(config.csrf_trusted_origins, ["https://a.example.com", "http://localhost:5173"]);
-        let err = AuthConfig::from_env(&dev().with("CSRF_TRUSTED_ORIGINS", "https://a.example.com/path"), false);
-        assert!(err.unwrap_err().to_string().starts_with("CSRF_TRUSTED_ORIGINS"));
+        assert_eq!(
+            config.csrf_trusted_origins,
+            ["https://a.example.com", "http://localhost:5173"]
+        );
+        let err = AuthConfig::from_env(
+            &dev().with("CSRF_TRUSTED_ORIGINS", "https://a.example.com/path"),
+            false,
+        );
+        assert!(
+            err.unwrap_err()
+                .to_string()
+                .starts_with("CSRF_TRUSTED_ORIGINS")
+        );
     }
 }

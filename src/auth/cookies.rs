@@ -15,16 +15,34 @@ use super::service::NewSession;
 pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
 
 pub fn access(config: &AuthConfig, token: String) -> Cookie<'static> {
-    build(config, &config.access_cookie, config.access_cookie.name.clone(), token, config.access_cookie.max_age as i64)
+    build(
+        config,
+        &config.access_cookie,
+        config.access_cookie.name.clone(),
+        token,
+        config.access_cookie.max_age as i64,
+    )
 }
 
 pub fn refresh(config: &AuthConfig, token: String) -> Cookie<'static> {
-    build(config, &config.refresh_cookie, config.refresh_cookie.name.clone(), token, config.refresh_cookie.max_age as i64)
+    build(
+        config,
+        &config.refresh_cookie,
+        config.refresh_cookie.name.clone(),
+        token,
+        config.refresh_cookie.max_age as i64,
+    )
 }
 
 /// The proxy token, kept (HttpOnly) for as long as it is valid, with the access cookie's attributes.
 pub fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Cookie<'static> {
-    build(config, &config.access_cookie, PROXY_TOKEN_COOKIE.into(), token, seconds_left.max(1))
+    build(
+        config,
+        &config.access_cookie,
+        PROXY_TOKEN_COOKIE.into(),
+        token,
+        seconds_left.max(1),
+    )
 }
 
 /// Sets the access and refresh cookies of a new session.
@@ -43,13 +61,27 @@ pub fn clear_session(jar: &Cookies, config: &AuthConfig) {
 /// Deletions of all three cookies.
 pub fn removals(config: &AuthConfig) -> [Cookie<'static>; 3] {
     [
-        removal(config, &config.access_cookie, config.access_cookie.name.clone()),
-        removal(config, &config.refresh_cookie, config.refresh_cookie.name.clone()),
+        removal(
+            config,
+            &config.access_cookie,
+            config.access_cookie.name.clone(),
+        ),
+        removal(
+            config,
+            &config.refresh_cookie,
+            config.refresh_cookie.name.clone(),
+        ),
         removal(config, &config.access_cookie, PROXY_TOKEN_COOKIE.into()),
     ]
 }
 
-fn build(config: &AuthConfig, settings: &CookieSettings, name: String, value: String, max_age: i64) -> Cookie<'static> {
+fn build(
+    config: &AuthConfig,
+    settings: &CookieSettings,
+    name: String,
+    value: String,
+    max_age: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .http_only(settings.http_only)
         .secure(settings.secure)
@@ -69,7 +101,9 @@ fn removal(config: &AuthConfig, settings: &CookieSettings, name: String) -> Cook
 /// Middleware: responses that set cookies must never be stored by a cache.
 pub async fn no_store_when_setting_cookies(mut response: Response) -> Response {
     if response.headers().contains_key(header::SET_COOKIE) {
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
@@ -93,9 +127,19 @@ mod tests {
             access,
             "access_token=a.b.c; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/; Max-Age=300"
         );
-        let [access_removal, refresh_removal, proxy_removal] = removals(&config).map(|c| c.to_string());
-        assert!(access_removal.starts_with("access_token=; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/; Max-Age=0"), "{access_removal}");
-        assert!(refresh_removal.contains("Path=/api/accounts/") && refresh_removal.contains("Max-Age=0"), "{refresh_removal}");
+        let [access_removal, refresh_removal, proxy_removal] =
+            removals(&config).map(|c| c.to_string());
+        assert!(
+            access_removal.starts_with(
+                "access_token=; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/; Max-Age=0"
+            ),
+            "{access_removal}"
+        );
+        assert!(
+            refresh_removal.contains("Path=/api/accounts/")
+                && refresh_removal.contains("Max-Age=0"),
+            "{refresh_removal}"
+        );
         assert!(proxy_removal.starts_with("uga_jwt=;"), "{proxy_removal}");
     }
 }

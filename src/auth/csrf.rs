@@ -27,15 +27,29 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     }
 }
 
-pub fn check(method: &Method, headers: &HeaderMap, config: &AuthConfig) -> Result<(), &'static str> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+pub fn check(
+    method: &Method,
+    headers: &HeaderMap,
+    config: &AuthConfig,
+) -> Result<(), &'static str> {
+    if matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return Ok(());
     }
     if bearer_token(headers).is_some() && !has_session_cookie(headers, config) {
         return Ok(());
     }
-    let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("null"));
-    let trusted = origin.is_some_and(|o| config.csrf_trusted_origins.iter().any(|t| t.eq_ignore_ascii_case(o)));
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or("null"));
+    let trusted = origin.is_some_and(|o| {
+        config
+            .csrf_trusted_origins
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(o))
+    });
     match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
         Some(b"same-origin") | Some(b"none") => Ok(()),
         Some(_) if trusted => Ok(()),
@@ -62,7 +76,10 @@ fn has_session_cookie(headers: &HeaderMap, config: &AuthConfig) -> bool {
 
 /// The `Origin`'s host and port equal the `Host` the browser sent the request to.
 fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let Some(authority) = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) else {
+    let Some(authority) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
         return false;
     };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
@@ -77,7 +94,11 @@ mod tests {
     use crate::config::Env;
 
     fn config() -> AuthConfig {
-        AuthConfig::from_env(&Env::default().with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"), false).unwrap()
+        AuthConfig::from_env(
+            &Env::default().with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"),
+            false,
+        )
+        .unwrap()
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -97,9 +118,27 @@ mod tests {
     fn fetch_metadata_decides_first() {
         assert!(post(&[("sec-fetch-site", "same-origin")]).is_ok());
         assert!(post(&[("sec-fetch-site", "none")]).is_ok());
-        assert!(post(&[("sec-fetch-site", "same-site"), ("origin", "https://other.example.com")]).is_err());
-        assert!(post(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.com")]).is_err());
-        assert!(post(&[("sec-fetch-site", "cross-site"), ("origin", "https://admin.example.com")]).is_ok());
+        assert!(
+            post(&[
+                ("sec-fetch-site", "same-site"),
+                ("origin", "https://other.example.com")
+            ])
+            .is_err()
+        );
+        assert!(
+            post(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://evil.com")
+            ])
+            .is_err()
+        );
+        assert!(
+            post(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://admin.example.com")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]
@@ -108,17 +147,32 @@ mod tests {
         assert!(post(&[("origin", "https://app.example.com.evil.com")]).is_err());
         assert!(post(&[("origin", "null")]).is_err());
         assert!(post(&[("origin", "https://evil.com")]).is_err());
-        assert!(post(&[]).is_ok(), "no browser headers at all: not a browser");
+        assert!(
+            post(&[]).is_ok(),
+            "no browser headers at all: not a browser"
+        );
     }
 
     #[test]
     fn safe_methods_and_bearer_only_requests_are_exempt() {
-        let cross = headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.com")]);
+        let cross = headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.com"),
+        ]);
         assert!(check(&Method::GET, &cross, &config()).is_ok());
         let mut bearer = cross.clone();
-        bearer.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        bearer.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert!(check(&Method::POST, &bearer, &config()).is_ok());
-        bearer.insert(header::COOKIE, HeaderValue::from_static("theme=dark; access_token=xyz"));
-        assert!(check(&Method::POST, &bearer, &config()).is_err(), "a session cookie rides along: not exempt");
+        bearer.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; access_token=xyz"),
+        );
+        assert!(
+            check(&Method::POST, &bearer, &config()).is_err(),
+            "a session cookie rides along: not exempt"
+        );
     }
 }

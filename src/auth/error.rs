@@ -25,7 +25,9 @@ pub enum AuthError {
     InvalidProxyToken,
     #[error("Token has no email claim.")]
     MissingEmail,
-    #[error("No auth proxy is configured (dev mode): every request is already signed in as the dev user.")]
+    #[error(
+        "No auth proxy is configured (dev mode): every request is already signed in as the dev user."
+    )]
     DevMode,
     #[error("This email address belongs to a different Vector account.")]
     AccountConflict,
@@ -47,7 +49,9 @@ impl AuthError {
             | Self::InvalidRefreshToken
             | Self::UserInactive
             | Self::InvalidProxyToken => StatusCode::UNAUTHORIZED,
-            Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail | Self::DevMode => StatusCode::BAD_REQUEST,
+            Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail | Self::DevMode => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::AccountConflict => StatusCode::CONFLICT,
             Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

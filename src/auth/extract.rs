@@ -21,11 +21,19 @@ pub struct CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let jar = Cookies::from_request_parts(parts, state).await.map_err(|_| AuthError::Internal)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = Cookies::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AuthError::Internal)?;
         let credentials = Credentials::from_request(state.auth.config(), &jar, &parts.headers);
         let (user, access_expires_at) = state.auth.current_user(&credentials).await?;
-        Ok(Self { user, access_expires_at })
+        Ok(Self {
+            user,
+            access_expires_at,
+        })
     }
 }
 
@@ -39,12 +47,18 @@ pub(super) struct RequestAuth {
 impl RequestAuth {
     pub async fn from_context() -> Result<Self, AppError> {
         let state = leptos::prelude::use_context::<AppState>().ok_or_else(AppError::internal)?;
-        let (jar, headers) = leptos_axum::extract::<(Cookies, HeaderMap)>().await.map_err(|e| {
-            tracing::error!(error = %e, "cannot read the request in a server function");
-            AppError::internal()
-        })?;
+        let (jar, headers) = leptos_axum::extract::<(Cookies, HeaderMap)>()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot read the request in a server function");
+                AppError::internal()
+            })?;
         let credentials = Credentials::from_request(state.auth.config(), &jar, &headers);
-        Ok(Self { auth: state.auth, jar, credentials })
+        Ok(Self {
+            auth: state.auth,
+            jar,
+            credentials,
+        })
     }
 }
 

@@ -24,11 +24,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `POST /api/accounts/auth/token {"token": "<proxy JWT>"}` → 200 `{"user": User}` and the session cookies.
-async fn exchange(State(auth): State<AuthService>, jar: Cookies, body: Bytes) -> Result<Json<Value>, AuthError> {
+async fn exchange(
+    State(auth): State<AuthService>,
+    jar: Cookies,
+    body: Bytes,
+) -> Result<Json<Value>, AuthError> {
     let token = token_from_body(&body)?;
     let sign_in = auth.exchange(&token).await?;
     set_session(&jar, auth.config(), &sign_in.session);
-    jar.add(cookies::proxy_token(auth.config(), token, seconds_until(sign_in.proxy_token_expires_at)));
+    jar.add(cookies::proxy_token(
+        auth.config(),
+        token,
+        seconds_until(sign_in.proxy_token_expires_at),
+    ));
     Ok(Json(json!({ "user": sign_in.user })))
 }
 
@@ -36,7 +44,8 @@ fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AuthError::MissingToken);
     }
-    let value: Value = serde_json::from_slice(body).map_err(|_| AuthError::BadRequest("expected a JSON object".into()))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| AuthError::BadRequest("expected a JSON object".into()))?;
     if !value.is_object() {
         return Err(AuthError::BadRequest("expected a JSON object".into()));
     }
@@ -70,7 +79,11 @@ async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<super::User> {
 }
 
 /// `POST /api/accounts/logout/` → cookies deleted and the refresh family revoked.
-async fn logout(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Result<Json<Value>, AuthError> {
+async fn logout(
+    State(auth): State<AuthService>,
+    jar: Cookies,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AuthError> {
     let credentials = Credentials::from_request(auth.config(), &jar, &headers);
     clear_session(&jar, auth.config());
     auth.logout(credentials.refresh_cookie.as_deref()).await?;

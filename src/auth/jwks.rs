@@ -1,8 +1,9 @@
 //! The auth proxy's signing keys, fetched from its JWKS and cached.
 //!
-//! Keys are kept for `ttl`; a token with an unknown `kid` causes at most one fetch per `cooldown`, and
-//! requests that miss at the same time share that fetch. A failed fetch keeps the keys already held.
-//! Fetches time out, follow no redirects and read at most `MAX_JWKS_BYTES`.
+//! Keys are kept for `ttl`; a token with an unknown `kid` causes at most one refetch per `cooldown` (so a
+//! rotated key is picked up at once, while a flood of made-up kids costs one fetch), and requests that miss
+//! at the same time share that fetch. A failed fetch keeps the keys already held and is not retried within
+//! the cooldown. Fetches time out, follow no redirects and read at most `MAX_JWKS_BYTES`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,6 +47,10 @@ struct Cache {
     fetched_at: Option<Instant>,
     /// When a fetch was last attempted, successful or not.
     attempted_at: Option<Instant>,
+    /// When the last attempt failed, if it did.
+    failed_at: Option<Instant>,
+    /// When an unknown `kid` last caused a refetch.
+    unknown_kid_fetch_at: Option<Instant>,
 }
 
 impl JwksClient {
@@ -85,16 +90,37 @@ impl JwksClient {
                 return lookup(&cache, kid);
             }
         }
-        if self.in_cooldown().await {
-            return self.cached(kid, true).await.unwrap_or(Err(KeyError::Unavailable));
+        let (fresh, recently_failed, recently_refetched) = {
+            let cache = self.cache.read().await;
+            let within = |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < self.cooldown);
+            (
+                cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl),
+                within(cache.failed_at),
+                within(cache.unknown_kid_fetch_at),
+            )
+        };
+        // Fresh keys without this kid: a rotation, or a made-up kid.
+        if fresh && recently_refetched {
+            return Err(KeyError::UnknownKid);
         }
-        self.fetch().await;
+        // Stale or no keys, and the proxy just failed: answer from what is held without asking again.
+        if !fresh && recently_failed {
+            return self
+                .cached(kid, true)
+                .await
+                .unwrap_or(Err(KeyError::Unavailable));
+        }
+        self.fetch(fresh).await;
         let cache = self.cache.read().await;
         lookup(&cache, kid)
     }
 
     /// The cached answer, if the cache can give one: fresh keys (or, with `stale_ok`, any keys held).
-    async fn cached(&self, kid: &str, stale_ok: bool) -> Option<Result<Arc<DecodingKey>, KeyError>> {
+    async fn cached(
+        &self,
+        kid: &str,
+        stale_ok: bool,
+    ) -> Option<Result<Arc<DecodingKey>, KeyError>> {
         let cache = self.cache.read().await;
         let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
         match cache.keys.get(kid) {
@@ -104,34 +130,44 @@ impl JwksClient {
         }
     }
 
-    async fn in_cooldown(&self) -> bool {
-        let cache = self.cache.read().await;
-        cache.attempted_at.is_some_and(|at| at.elapsed() < self.cooldown)
-    }
-
-    async fn fetch(&self) {
+    /// `for_unknown_kid`: the cache was fresh, so this fetch is one an unknown `kid` caused.
+    async fn fetch(&self, for_unknown_kid: bool) {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.download().await;
         let mut cache = self.cache.write().await;
-        cache.attempted_at = Some(Instant::now());
+        let now = Instant::now();
+        cache.attempted_at = Some(now);
+        if for_unknown_kid {
+            cache.unknown_kid_fetch_at = Some(now);
+        }
         match result {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "fetched the auth proxy's JWKS");
                 cache.keys = keys;
-                cache.fetched_at = Some(Instant::now());
+                cache.fetched_at = Some(now);
+                cache.failed_at = None;
             }
             Err(reason) => {
+                cache.failed_at = Some(now);
                 tracing::warn!(url = %self.url, %reason, kept = cache.keys.len(), "JWKS fetch failed; keeping the keys held");
             }
         }
     }
 
     async fn download(&self) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
-        let mut response = self.http.get(self.url.clone()).send().await.map_err(|e| e.to_string())?;
+        let mut response = self
+            .http
+            .get(self.url.clone())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(format!("status {}", response.status()));
         }
-        if response.content_length().is_some_and(|len| len > MAX_JWKS_BYTES as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
+        {
             return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
         }
         let mut body = Vec::new();
@@ -177,21 +213,25 @@ struct RsaJwk {
 /// The usable keys of a JWKS document: RSA signing keys for RS256 of at least 2048 bits, by `kid`.
 /// Other keys are skipped one by one, so one odd key does not hide the rest.
 pub fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
-    let set: JwkSet = serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let set: JwkSet =
+        serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
     let mut keys = HashMap::new();
     for value in set.keys {
-        let Ok(jwk) = serde_json::from_value::<RsaJwk>(value) else { continue };
+        let Ok(jwk) = serde_json::from_value::<RsaJwk>(value) else {
+            continue;
+        };
         let usable = jwk.kty == "RSA"
             && jwk.alg.as_deref().is_none_or(|alg| alg == "RS256")
             && jwk.key_use.as_deref().is_none_or(|u| u == "sig");
         if !usable {
             continue;
         }
-        let Ok(modulus) = URL_SAFE_NO_PAD.decode(jwk.n.trim_end_matches('=')) else { continue };
-        let bits = modulus
-            .iter()
-            .position(|&b| b != 0)
-            .map_or(0, |i| (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize);
+        let Ok(modulus) = URL_SAFE_NO_PAD.decode(jwk.n.trim_end_matches('=')) else {
+            continue;
+        };
+        let bits = modulus.iter().position(|&b| b != 0).map_or(0, |i| {
+            (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize
+        });
         if bits < MIN_RSA_BITS {
             tracing::warn!(kid = %jwk.kid, bits, "skipping a JWKS key shorter than 2048 bits");
             continue;

@@ -4,11 +4,20 @@
 //! `service`, which verifies proxy tokens (`proxy_token` with keys from `jwks`), issues the app's tokens
 //! (`tokens`), rotates refresh tokens (`refresh_tokens`) and upserts users (`users`). `cookies` builds the
 //! cookies, `csrf` guards every unsafe request and `extract` gives handlers the signed-in user.
+//! `page_session` refreshes an expired session before a page renders.
+//!
+//! In the browser: `client` (the `Auth` context, sign-in redirect, silent refresh, cross-tab sync) and
+//! `components` (user menu, the `/auth/callback` page, `RequireUser` for protected pages).
 
 use serde::{Deserialize, Serialize};
 
+pub mod client;
+mod components;
 pub mod server_fns;
-pub use server_fns::{current_session, exchange_token, logout, refresh_session};
+
+pub use client::{Auth, with_refresh};
+pub use components::{AuthCallback, RequireUser, UserMenu};
+pub use server_fns::{current_session, exchange_token, logout, refresh_session, session_status};
 
 #[cfg(feature = "ssr")]
 mod config;
@@ -24,6 +33,8 @@ mod extract;
 mod handlers;
 #[cfg(feature = "ssr")]
 pub mod jwks;
+#[cfg(feature = "ssr")]
+mod page_session;
 #[cfg(feature = "ssr")]
 mod proxy_token;
 #[cfg(feature = "ssr")]
@@ -45,6 +56,8 @@ pub use error::AuthError;
 pub use extract::{CurrentUser, require_user};
 #[cfg(feature = "ssr")]
 pub use handlers::routes;
+#[cfg(feature = "ssr")]
+pub use page_session::refresh_before_render;
 #[cfg(feature = "ssr")]
 pub use service::AuthService;
 
@@ -68,4 +81,13 @@ pub struct SessionInfo {
     pub access_expires_at: Option<i64>,
     /// True when no auth proxy is configured and everyone is the dev user.
     pub dev_mode: bool,
+}
+
+/// What the UI needs to render the header and protected pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthStatus {
+    /// `None` when nobody is signed in.
+    pub session: Option<SessionInfo>,
+    /// The auth proxy's sign-in page; `None` in dev mode.
+    pub login_url: Option<String>,
 }

@@ -67,7 +67,8 @@ impl ProxyTokenVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(rejected("longer than 8 KB"));
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| rejected("malformed header"))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| rejected("malformed header"))?;
         if header.alg != Algorithm::RS256 {
             return Err(rejected("algorithm is not RS256"));
         }
@@ -85,7 +86,14 @@ impl ProxyTokenVerifier {
 }
 
 fn claims_from(claims: &Value) -> Result<ProxyClaims, AuthError> {
-    let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::trim).unwrap_or("").to_owned();
+    let text = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_owned()
+    };
     let email = text("email");
     if email.is_empty() || !email.contains('@') || email.len() > 254 {
         return Err(AuthError::MissingEmail);
@@ -102,7 +110,10 @@ fn claims_from(claims: &Value) -> Result<ProxyClaims, AuthError> {
         first_name: text("first_name"),
         last_name: text("last_name"),
         picture: text("picture"),
-        exp: claims.get("exp").and_then(Value::as_i64).unwrap_or_default(),
+        exp: claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or_default(),
     })
 }
 
@@ -114,10 +125,21 @@ mod tests {
 
     #[test]
     fn claims_need_a_string_email() {
-        assert!(matches!(claims_from(&json!({"exp": 1})), Err(AuthError::MissingEmail)));
-        assert!(matches!(claims_from(&json!({"email": 42})), Err(AuthError::MissingEmail)));
-        assert!(matches!(claims_from(&json!({"email": "  "})), Err(AuthError::MissingEmail)));
-        let claims = claims_from(&json!({"email": "a@b.c", "user_id": 7, "first_name": ["x"], "exp": 9})).unwrap();
+        assert!(matches!(
+            claims_from(&json!({"exp": 1})),
+            Err(AuthError::MissingEmail)
+        ));
+        assert!(matches!(
+            claims_from(&json!({"email": 42})),
+            Err(AuthError::MissingEmail)
+        ));
+        assert!(matches!(
+            claims_from(&json!({"email": "  "})),
+            Err(AuthError::MissingEmail)
+        ));
+        let claims =
+            claims_from(&json!({"email": "a@b.c", "user_id": 7, "first_name": ["x"], "exp": 9}))
+                .unwrap();
         assert_eq!(claims.user_id.as_deref(), Some("7"));
         assert_eq!(claims.first_name, "", "non-string claims count as empty");
         assert_eq!(claims.exp, 9);

@@ -14,7 +14,11 @@ use super::error::AuthError;
 use super::tokens::{Claims, TokenKeys, TokenType};
 
 /// Starts a family for a new sign-in and returns its first refresh token's claims.
-pub async fn start_family(db: &PgPool, keys: &TokenKeys, user_id: Uuid) -> Result<Claims, sqlx::Error> {
+pub async fn start_family(
+    db: &PgPool,
+    keys: &TokenKeys,
+    user_id: Uuid,
+) -> Result<Claims, sqlx::Error> {
     let claims = keys.claims(TokenType::Refresh, user_id);
     let family_id = Uuid::new_v4();
     let mut tx = db.begin().await?;
@@ -30,7 +34,12 @@ pub async fn start_family(db: &PgPool, keys: &TokenKeys, user_id: Uuid) -> Resul
 }
 
 /// Exchanges a presented (signature-checked, unexpired) refresh token for its child.
-pub async fn rotate(db: &PgPool, keys: &TokenKeys, presented: &Claims, grace: Duration) -> Result<Claims, AuthError> {
+pub async fn rotate(
+    db: &PgPool,
+    keys: &TokenKeys,
+    presented: &Claims,
+    grace: Duration,
+) -> Result<Claims, AuthError> {
     let mut tx = db.begin().await?;
     // Locking the family serialises every rotation within it.
     let family: Option<(Uuid, Uuid, bool, bool)> = sqlx::query_as(
@@ -69,11 +78,13 @@ pub async fn rotate(db: &PgPool, keys: &TokenKeys, presented: &Claims, grace: Du
             .bind(child.jti)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE refresh_token_families SET expires_at = to_timestamp($2) WHERE id = $1")
-            .bind(family_id)
-            .bind(child.exp as f64)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE refresh_token_families SET expires_at = to_timestamp($2) WHERE id = $1",
+        )
+        .bind(family_id)
+        .bind(child.exp as f64)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         return Ok(child);
     }
@@ -88,7 +99,13 @@ pub async fn rotate(db: &PgPool, keys: &TokenKeys, presented: &Claims, grace: Du
         .await?;
         if let (Some(jti), Some((iat, exp))) = (child_jti, newest) {
             tx.commit().await?;
-            return Ok(Claims { token_type: TokenType::Refresh, user_id, jti, iat, exp });
+            return Ok(Claims {
+                token_type: TokenType::Refresh,
+                user_id,
+                jti,
+                iat,
+                exp,
+            });
         }
     }
 
@@ -115,11 +132,17 @@ pub async fn revoke_family_of(db: &PgPool, jti: Uuid) -> Result<(), sqlx::Error>
 
 /// Deletes families whose newest token has expired (their tokens go with them). Returns how many.
 pub async fn delete_expired(db: &PgPool) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()").execute(db).await?;
+    let done = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()")
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
 
-async fn insert_token(tx: &mut Transaction<'_, Postgres>, family_id: Uuid, claims: &Claims) -> Result<(), sqlx::Error> {
+async fn insert_token(
+    tx: &mut Transaction<'_, Postgres>,
+    family_id: Uuid,
+    claims: &Claims,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO refresh_tokens (jti, family_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(claims.jti)
         .bind(family_id)

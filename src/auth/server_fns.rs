@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::SessionInfo;
+use super::{AuthStatus, SessionInfo};
 use crate::error::AppError;
 
 /// Exchanges a proxy token (from the sign-in callback) for a session.
@@ -16,7 +16,11 @@ pub async fn exchange_token(token: String) -> Result<SessionInfo, AppError> {
     let sign_in = request.auth.exchange(&token).await?;
     let config = request.auth.config();
     set_session(&request.jar, config, &sign_in.session);
-    request.jar.add(cookies::proxy_token(config, token, seconds_until(sign_in.proxy_token_expires_at)));
+    request.jar.add(cookies::proxy_token(
+        config,
+        token,
+        seconds_until(sign_in.proxy_token_expires_at),
+    ));
     Ok(SessionInfo {
         user: sign_in.user,
         access_expires_at: Some(sign_in.session.access_expires_at),
@@ -33,7 +37,11 @@ pub async fn refresh_session() -> Result<SessionInfo, AppError> {
 
     let request = RequestAuth::from_context().await?;
     let config = request.auth.config();
-    let session = match request.auth.refresh(request.credentials.refresh_cookie.as_deref()).await {
+    let session = match request
+        .auth
+        .refresh(request.credentials.refresh_cookie.as_deref())
+        .await
+    {
         Ok(session) => session,
         Err(e) => {
             if e.status() == axum::http::StatusCode::UNAUTHORIZED {
@@ -43,9 +51,16 @@ pub async fn refresh_session() -> Result<SessionInfo, AppError> {
         }
     };
     set_session(&request.jar, config, &session);
-    let credentials = Credentials { access_cookie: Some(session.access.clone()), ..Credentials::default() };
+    let credentials = Credentials {
+        access_cookie: Some(session.access.clone()),
+        ..Credentials::default()
+    };
     let (user, access_expires_at) = request.auth.current_user(&credentials).await?;
-    Ok(SessionInfo { user, access_expires_at, dev_mode: config.dev_mode() })
+    Ok(SessionInfo {
+        user,
+        access_expires_at,
+        dev_mode: config.dev_mode(),
+    })
 }
 
 /// The signed-in user and when their access token expires; 401 when signed out.
@@ -55,7 +70,11 @@ pub async fn current_session() -> Result<SessionInfo, AppError> {
 
     let request = RequestAuth::from_context().await?;
     let (user, access_expires_at) = request.auth.current_user(&request.credentials).await?;
-    Ok(SessionInfo { user, access_expires_at, dev_mode: request.auth.config().dev_mode() })
+    Ok(SessionInfo {
+        user,
+        access_expires_at,
+        dev_mode: request.auth.config().dev_mode(),
+    })
 }
 
 /// Deletes the session cookies and revokes the refresh token's family.
@@ -66,6 +85,32 @@ pub async fn logout() -> Result<(), AppError> {
 
     let request = RequestAuth::from_context().await?;
     clear_session(&request.jar, request.auth.config());
-    request.auth.logout(request.credentials.refresh_cookie.as_deref()).await?;
+    request
+        .auth
+        .logout(request.credentials.refresh_cookie.as_deref())
+        .await?;
     Ok(())
+}
+
+/// The session for rendering: signed out is an answer here, not an error.
+#[server]
+pub async fn session_status() -> Result<AuthStatus, AppError> {
+    use super::error::AuthError;
+    use super::extract::RequestAuth;
+
+    let request = RequestAuth::from_context().await?;
+    let config = request.auth.config();
+    let login_url = config.proxy.as_ref().map(|p| p.login_url.clone());
+    let session = match request.auth.current_user(&request.credentials).await {
+        Ok((user, access_expires_at)) => Some(SessionInfo {
+            user,
+            access_expires_at,
+            dev_mode: config.dev_mode(),
+        }),
+        Err(
+            AuthError::NotAuthenticated | AuthError::InvalidAccessToken | AuthError::UserInactive,
+        ) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(AuthStatus { session, login_url })
 }

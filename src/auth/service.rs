@@ -25,7 +25,11 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn from_request(config: &AuthConfig, jar: &Cookies, headers: &HeaderMap) -> Self {
-        let cookie = |name: &str| jar.get(name).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
+        let cookie = |name: &str| {
+            jar.get(name)
+                .map(|c| c.value().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         Self {
             access_cookie: cookie(&config.access_cookie.name),
             bearer: bearer_token(headers),
@@ -84,11 +88,22 @@ struct Inner {
 impl AuthService {
     pub fn new(config: AuthConfig, db: PgPool) -> Self {
         let verifier = config.proxy.as_ref().map(|proxy| {
-            let jwks = JwksClient::new(proxy.jwks_url.clone(), config.jwks_cache_ttl, config.jwks_refetch_cooldown);
+            let jwks = JwksClient::new(
+                proxy.jwks_url.clone(),
+                config.jwks_cache_ttl,
+                config.jwks_refetch_cooldown,
+            );
             ProxyTokenVerifier::new(proxy, jwks)
         });
         let keys = TokenKeys::new(&config);
-        Self { inner: Arc::new(Inner { config, db, keys, verifier }) }
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                db,
+                keys,
+                verifier,
+            }),
+        }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -112,7 +127,8 @@ impl AuthService {
         if !user.is_active {
             return Err(AuthError::UserInactive);
         }
-        let refresh = refresh_tokens::start_family(&self.inner.db, &self.inner.keys, user.id).await?;
+        let refresh =
+            refresh_tokens::start_family(&self.inner.db, &self.inner.keys, user.id).await?;
         Ok(SignIn {
             session: self.session(user.id, &refresh),
             user: user.into(),
@@ -125,18 +141,33 @@ impl AuthService {
         let presented = refresh_token
             .and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
             .ok_or(AuthError::InvalidRefreshToken)?;
-        let child =
-            refresh_tokens::rotate(&self.inner.db, &self.inner.keys, &presented, self.inner.config.refresh_reuse_grace)
-                .await?;
+        let child = refresh_tokens::rotate(
+            &self.inner.db,
+            &self.inner.keys,
+            &presented,
+            self.inner.config.refresh_reuse_grace,
+        )
+        .await?;
         Ok(self.session(presented.user_id, &child))
     }
 
     /// Who the request is, without touching the database unless it is the dev user.
     pub fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
         // The access cookie wins; an invalid one is an error, not a reason to try the next source.
-        if let Some(token) = credentials.access_cookie.as_deref().or(credentials.bearer.as_deref()) {
-            let claims = self.inner.keys.decode(token, TokenType::Access).ok_or(AuthError::InvalidAccessToken)?;
-            return Ok(Principal::Token { user_id: claims.user_id, expires_at: claims.exp });
+        if let Some(token) = credentials
+            .access_cookie
+            .as_deref()
+            .or(credentials.bearer.as_deref())
+        {
+            let claims = self
+                .inner
+                .keys
+                .decode(token, TokenType::Access)
+                .ok_or(AuthError::InvalidAccessToken)?;
+            return Ok(Principal::Token {
+                user_id: claims.user_id,
+                expires_at: claims.exp,
+            });
         }
         if self.inner.config.dev_mode() {
             return Ok(Principal::DevUser);
@@ -144,14 +175,30 @@ impl AuthService {
         Err(AuthError::NotAuthenticated)
     }
 
+    /// True for an unexpired access token signed by this app.
+    pub fn access_token_is_valid(&self, token: &str) -> bool {
+        self.inner.keys.decode(token, TokenType::Access).is_some()
+    }
+
     /// The signed-in user and when their access token expires.
-    pub async fn current_user(&self, credentials: &Credentials) -> Result<(User, Option<i64>), AuthError> {
+    pub async fn current_user(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<(User, Option<i64>), AuthError> {
         let (row, expires_at) = match self.authenticate(credentials)? {
-            Principal::Token { user_id, expires_at } => {
-                let row = users::find(&self.inner.db, user_id).await?.ok_or(AuthError::InvalidAccessToken)?;
+            Principal::Token {
+                user_id,
+                expires_at,
+            } => {
+                let row = users::find(&self.inner.db, user_id)
+                    .await?
+                    .ok_or(AuthError::InvalidAccessToken)?;
                 (row, Some(expires_at))
             }
-            Principal::DevUser => (users::dev_user(&self.inner.db, &self.inner.config.dev_user_email).await?, None),
+            Principal::DevUser => (
+                users::dev_user(&self.inner.db, &self.inner.config.dev_user_email).await?,
+                None,
+            ),
         };
         if !row.is_active {
             return Err(AuthError::UserInactive);
@@ -161,7 +208,9 @@ impl AuthService {
 
     /// Ends the session server-side: the refresh token's family is revoked. Cookies are the caller's job.
     pub async fn logout(&self, refresh_token: Option<&str>) -> Result<(), AuthError> {
-        if let Some(claims) = refresh_token.and_then(|token| self.inner.keys.decode(token, TokenType::Refresh)) {
+        if let Some(claims) =
+            refresh_token.and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
+        {
             refresh_tokens::revoke_family_of(&self.inner.db, claims.jti).await?;
         }
         Ok(())

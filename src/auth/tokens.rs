@@ -59,7 +59,13 @@ impl TokenKeys {
             TokenType::Access => self.access_lifetime,
             TokenType::Refresh => self.refresh_lifetime,
         };
-        Claims { token_type, user_id, jti: Uuid::new_v4(), iat, exp: iat + lifetime }
+        Claims {
+            token_type,
+            user_id,
+            jti: Uuid::new_v4(),
+            iat,
+            exp: iat + lifetime,
+        }
     }
 
     /// Signing the same claims again gives the same token (HS256 is deterministic), which lets a refresh
@@ -74,7 +80,9 @@ impl TokenKeys {
         if token.len() > MAX_TOKEN_BYTES {
             return None;
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
         (claims.token_type == expected).then_some(claims)
     }
 }
@@ -107,9 +115,16 @@ mod tests {
 
         let other = self::keys();
         let token = other.encode(&other.claims(TokenType::Access, Uuid::new_v4()));
-        assert_eq!(keys.decode(&token, TokenType::Access), None, "signed with another secret");
+        assert_eq!(
+            keys.decode(&token, TokenType::Access),
+            None,
+            "signed with another secret"
+        );
 
-        assert_eq!(keys.decode(&"a".repeat(MAX_TOKEN_BYTES + 1), TokenType::Access), None);
+        assert_eq!(
+            keys.decode(&"a".repeat(MAX_TOKEN_BYTES + 1), TokenType::Access),
+            None
+        );
         assert_eq!(keys.decode("not a token", TokenType::Access), None);
     }
 }

@@ -24,10 +24,16 @@ pub struct UserRow {
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
-        let full_name = format!("{} {}", row.first_name, row.last_name).trim().to_owned();
+        let full_name = format!("{} {}", row.first_name, row.last_name)
+            .trim()
+            .to_owned();
         User {
             id: row.id.to_string(),
-            full_name: if full_name.is_empty() { row.email.clone() } else { full_name },
+            full_name: if full_name.is_empty() {
+                row.email.clone()
+            } else {
+                full_name
+            },
             email: row.email,
             first_name: row.first_name,
             last_name: row.last_name,
@@ -39,7 +45,10 @@ impl From<UserRow> for User {
 const COLUMNS: &str = "id, email, first_name, last_name, picture, is_active";
 
 pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(db).await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Signs in the user a verified proxy token describes, creating them on first login.
@@ -139,6 +148,9 @@ mod tests {
         assert_eq!(User::from(row("Ada", "Lovelace")).full_name, "Ada Lovelace");
         assert_eq!(User::from(row("Ada", "")).full_name, "Ada");
         assert_eq!(User::from(row("", "")).full_name, "ada@example.com");
-        assert_eq!(User::from(row("", "")).id, "00000000-0000-0000-0000-000000000000");
+        assert_eq!(
+            User::from(row("", "")).id,
+            "00000000-0000-0000-0000-000000000000"
+        );
     }
 }

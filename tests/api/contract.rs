@@ -23,9 +23,19 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
         assert!(attributes.contains("HttpOnly"), "{name}: {attributes}");
         assert!(attributes.contains("SameSite=Lax"), "{name}: {attributes}");
         assert!(attributes.contains("Path=/"), "{name}: {attributes}");
-        assert!(!attributes.contains("Secure"), "not Secure outside production: {name}: {attributes}");
+        assert!(
+            !attributes.contains("Secure"),
+            "not Secure outside production: {name}: {attributes}"
+        );
     }
-    let max_age = |name: &str| cookies.iter().find(|(n, _, _)| n == name).unwrap().2.clone();
+    let max_age = |name: &str| {
+        cookies
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap()
+            .2
+            .clone()
+    };
     assert!(max_age("access_token").contains("Max-Age=300"));
     assert!(max_age("refresh_token").contains("Max-Age=604800"));
     let uga = cookies.iter().find(|(n, _, _)| n == "uga_jwt").unwrap();
@@ -39,15 +49,29 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
     assert_eq!(user["last_name"], "Lovelace");
     assert_eq!(user["full_name"], "Ada Lovelace");
     assert_eq!(user["picture"], "https://example.com/ada.png");
-    assert_eq!(user.as_object().unwrap().len(), 6, "exactly the User fields: {user}");
+    assert_eq!(
+        user.as_object().unwrap().len(),
+        6,
+        "exactly the User fields: {user}"
+    );
 }
 
 #[sqlx::test]
 async fn exchange_without_a_token_is_400(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    for body in [json!({}), json!({"token": ""}), json!({"token": null}), json!({"other": "x"})] {
-        let response = app.post("/api/accounts/auth/token").json(&body).send().await.unwrap();
+    for body in [
+        json!({}),
+        json!({"token": ""}),
+        json!({"token": null}),
+        json!({"other": "x"}),
+    ] {
+        let response = app
+            .post("/api/accounts/auth/token")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 400, "{body}");
         assert_eq!(detail(response).await, "No token provided.");
     }
@@ -83,7 +107,10 @@ async fn exchange_of_a_token_without_email_is_400(db: PgPool) {
 async fn exchange_of_an_invalid_or_expired_token_is_401(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let expired = proxy.token("ada@example.com", json!({"exp": now() - 3600, "iat": now() - 7200}));
+    let expired = proxy.token(
+        "ada@example.com",
+        json!({"exp": now() - 3600, "iat": now() - 7200}),
+    );
     for token in ["garbage", "a.b.c", expired.as_str()] {
         let response = app.exchange(token).await;
         assert_eq!(response.status(), 401, "{token}");
@@ -100,24 +127,44 @@ async fn exchange_answers_503_when_the_proxy_keys_are_unavailable(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let response = app.exchange(&token).await;
     assert_eq!(response.status(), 503);
-    assert_eq!(detail(response).await, "The auth proxy's keys are unavailable. Try again shortly.");
+    assert_eq!(
+        detail(response).await,
+        "The auth proxy's keys are unavailable. Try again shortly."
+    );
 }
 
 #[sqlx::test]
 async fn me_returns_the_flat_user_from_the_cookie_or_a_bearer_header(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({"first_name": "", "last_name": ""}))).await;
+    let session = app
+        .sign_in(&proxy.token(
+            "ada@example.com",
+            json!({"first_name": "", "last_name": ""}),
+        ))
+        .await;
 
     let response = app.me(&session).await;
     assert_eq!(response.status(), 200);
     let user: Value = response.json().await.unwrap();
     assert_eq!(user["email"], "ada@example.com");
-    assert_eq!(user["full_name"], "ada@example.com", "full_name falls back to the email");
-    assert!(user["id"].as_str().unwrap().len() >= 32, "a non-guessable id: {}", user["id"]);
+    assert_eq!(
+        user["full_name"], "ada@example.com",
+        "full_name falls back to the email"
+    );
+    assert!(
+        user["id"].as_str().unwrap().len() >= 32,
+        "a non-guessable id: {}",
+        user["id"]
+    );
 
     let bearer = session.get("access_token").unwrap();
-    let response = app.get("/api/accounts/me/").bearer_auth(bearer).send().await.unwrap();
+    let response = app
+        .get("/api/accounts/me/")
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap(), user);
 }
@@ -128,12 +175,25 @@ async fn me_without_or_with_bad_credentials_is_401(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let response = app.get("/api/accounts/me/").send().await.unwrap();
     assert_eq!(response.status(), 401);
-    assert_eq!(detail(response).await, "Authentication credentials were not provided.");
+    assert_eq!(
+        detail(response).await,
+        "Authentication credentials were not provided."
+    );
 
-    let response = app.me(&Session::default().with("access_token", "forged")).await;
+    let response = app
+        .me(&Session::default().with("access_token", "forged"))
+        .await;
     assert_eq!(response.status(), 401);
-    assert_eq!(detail(response).await, "Given token not valid for any token type");
-    let response = app.get("/api/accounts/me/").bearer_auth("forged").send().await.unwrap();
+    assert_eq!(
+        detail(response).await,
+        "Given token not valid for any token type"
+    );
+    let response = app
+        .get("/api/accounts/me/")
+        .bearer_auth("forged")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
 }
 
@@ -141,7 +201,9 @@ async fn me_without_or_with_bad_credentials_is_401(db: PgPool) {
 async fn refresh_rotates_both_cookies(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let mut session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let mut session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
     let before = session.clone();
 
     let response = app.refresh(&session).await;
@@ -157,7 +219,9 @@ async fn refresh_rotates_both_cookies(db: PgPool) {
 async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
     let access_only = Session::default().with("access_token", session.get("access_token").unwrap());
     let bad = [
         Session::default(),
@@ -169,8 +233,15 @@ async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool
     for session in bad {
         let response = app.refresh(&session).await;
         assert_eq!(response.status(), 401);
-        let cleared: Vec<_> = set_cookies(&response).into_iter().filter(|(_, _, a)| a.contains("Max-Age=0")).collect();
-        assert_eq!(cleared.len(), 3, "access, refresh and uga_jwt cleared: {cleared:?}");
+        let cleared: Vec<_> = set_cookies(&response)
+            .into_iter()
+            .filter(|(_, _, a)| a.contains("Max-Age=0"))
+            .collect();
+        assert_eq!(
+            cleared.len(),
+            3,
+            "access, refresh and uga_jwt cleared: {cleared:?}"
+        );
         assert_eq!(detail(response).await, "Token is invalid or expired");
     }
 }
@@ -179,21 +250,42 @@ async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool
 async fn logout_deletes_the_cookies_and_kills_the_refresh_token(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
 
-    let response = app.post("/api/accounts/logout/").header("cookie", session.cookie_header()).send().await.unwrap();
+    let response = app
+        .post("/api/accounts/logout/")
+        .header("cookie", session.cookie_header())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let deletions = set_cookies(&response);
     assert_eq!(deletions.len(), 3);
     for (name, value, attributes) in &deletions {
-        assert!(value.is_empty() && attributes.contains("Max-Age=0"), "{name}: {attributes}");
-        assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Lax") && attributes.contains("Path=/"));
+        assert!(
+            value.is_empty() && attributes.contains("Max-Age=0"),
+            "{name}: {attributes}"
+        );
+        assert!(
+            attributes.contains("HttpOnly")
+                && attributes.contains("SameSite=Lax")
+                && attributes.contains("Path=/")
+        );
     }
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"detail": "Logged out."}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"detail": "Logged out."})
+    );
 
     let response = app.refresh(&session).await;
-    assert_eq!(response.status(), 401, "the refresh token died with the logout");
+    assert_eq!(
+        response.status(),
+        401,
+        "the refresh token died with the logout"
+    );
 
     // Logging out without a session still answers 200.
     let response = app.post("/api/accounts/logout/").send().await.unwrap();
@@ -207,8 +299,18 @@ async fn dev_mode_signs_in_the_dev_user_and_refuses_exchanges(db: PgPool) {
     assert_eq!(response.status(), 200);
     let user: Value = response.json().await.unwrap();
     assert_eq!(user["email"], "me@dev.local");
-    let again: Value = app.get("/api/accounts/me/").send().await.unwrap().json().await.unwrap();
-    assert_eq!(again["id"], user["id"], "one dev user, created on first use");
+    let again: Value = app
+        .get("/api/accounts/me/")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["id"], user["id"],
+        "one dev user, created on first use"
+    );
     assert_eq!(app.user_count().await, 1);
 
     let response = app.exchange("anything").await;
@@ -216,7 +318,9 @@ async fn dev_mode_signs_in_the_dev_user_and_refuses_exchanges(db: PgPool) {
     assert!(detail(response).await.contains("dev mode"));
 
     // An invalid access cookie is still refused in dev mode.
-    let response = app.me(&Session::default().with("access_token", "forged")).await;
+    let response = app
+        .me(&Session::default().with("access_token", "forged"))
+        .await;
     assert_eq!(response.status(), 401);
 }
 
@@ -225,9 +329,14 @@ async fn production_cookies_are_secure_and_partitioned(db: PgPool) {
     let proxy = TestProxy::start().await;
     let env = proxy_env(&proxy).with("LEPTOS_ENV", "PROD");
     let app = TestApp::start(db, env).await;
-    let response = app.exchange(&proxy.token("ada@example.com", json!({}))).await;
+    let response = app
+        .exchange(&proxy.token("ada@example.com", json!({})))
+        .await;
     assert_eq!(response.status(), 200);
     for (name, _, attributes) in set_cookies(&response) {
-        assert!(attributes.contains("Secure") && attributes.contains("Partitioned"), "{name}: {attributes}");
+        assert!(
+            attributes.contains("Secure") && attributes.contains("Partitioned"),
+            "{name}: {attributes}"
+        );
     }
 }

@@ -8,13 +8,27 @@ use crate::support::*;
 #[sqlx::test]
 async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
-    let logout = || app.http.post(app.url("/api/accounts/logout/")).header("cookie", session.cookie_header());
+    let app = TestApp::start(
+        db,
+        proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"),
+    )
+    .await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    let logout = || {
+        app.http
+            .post(app.url("/api/accounts/logout/"))
+            .header("cookie", session.cookie_header())
+    };
 
     let refused = [
-        logout().header("sec-fetch-site", "cross-site").header("origin", "https://evil.com"),
-        logout().header("sec-fetch-site", "same-site").header("origin", "https://sub.example.com"),
+        logout()
+            .header("sec-fetch-site", "cross-site")
+            .header("origin", "https://evil.com"),
+        logout()
+            .header("sec-fetch-site", "same-site")
+            .header("origin", "https://sub.example.com"),
         logout().header("origin", "https://evil.com"),
         logout().header("origin", "null"),
         logout().header("origin", format!("{}.evil.com", app.origin())),
@@ -31,20 +45,39 @@ async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
 #[sqlx::test]
 async fn same_origin_trusted_and_bearer_only_requests_pass(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")).await;
+    let app = TestApp::start(
+        db,
+        proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"),
+    )
+    .await;
     let token = proxy.token("ada@example.com", json!({}));
-    let exchange = || app.http.post(app.url("/api/accounts/auth/token")).json(&json!({"token": token}));
+    let exchange = || {
+        app.http
+            .post(app.url("/api/accounts/auth/token"))
+            .json(&json!({"token": token}))
+    };
 
     let accepted = [
         exchange().header("sec-fetch-site", "same-origin"),
         exchange().header("origin", app.origin()),
-        exchange().header("sec-fetch-site", "cross-site").header("origin", "https://admin.example.com"),
+        exchange()
+            .header("sec-fetch-site", "cross-site")
+            .header("origin", "https://admin.example.com"),
     ];
     for request in accepted {
         assert_eq!(request.send().await.unwrap().status(), 200);
     }
-    let response = exchange().header("sec-fetch-site", "cross-site").header("origin", "https://evil.com").send().await.unwrap();
-    assert_eq!(response.status(), 403, "signing in is protected too (login CSRF)");
+    let response = exchange()
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        403,
+        "signing in is protected too (login CSRF)"
+    );
 
     // An API client authenticating only with a Bearer token is exempt: browsers never send that on their own.
     let session = app.sign_in(&token).await;

@@ -20,7 +20,11 @@ async fn refused(app: &TestApp, token: &str, why: &str) {
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, 401, "{why}: {body}");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["detail"], "Invalid token.", "{why}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["detail"],
+        "Invalid token.",
+        "{why}"
+    );
 }
 
 #[sqlx::test]
@@ -29,7 +33,11 @@ async fn unsigned_tokens_are_refused_in_every_spelling(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let claims = claims("mallory@example.com", json!({}));
     for alg in ["none", "None", "NONE", "nOnE"] {
-        let token = format!("{}.{}.", b64(&json!({"alg": alg, "typ": "JWT", "kid": "key-1"})), b64(&claims));
+        let token = format!(
+            "{}.{}.",
+            b64(&json!({"alg": alg, "typ": "JWT", "kid": "key-1"})),
+            b64(&claims)
+        );
         refused(&app, &token, alg).await;
         let with_garbage_signature = format!("{token}c2lnbmF0dXJl");
         refused(&app, &with_garbage_signature, alg).await;
@@ -44,14 +52,18 @@ async fn hs256_signed_with_the_proxy_public_key_is_refused(db: PgPool) {
     let claims = claims("mallory@example.com", json!({}));
     let public = proxy.key.key.to_public_key();
     let secrets = [
-        public.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap().into_bytes(),
+        public
+            .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap()
+            .into_bytes(),
         public.to_pkcs1_der().unwrap().as_bytes().to_vec(),
         serde_json::to_vec(&proxy.key.jwk()).unwrap(),
     ];
     for secret in secrets {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some("key-1".into());
-        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).unwrap();
+        let token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).unwrap();
         refused(&app, &token, "HS256 with the public key").await;
     }
 }
@@ -93,7 +105,12 @@ async fn unknown_kids_and_unpublished_keys_are_refused(db: PgPool) {
     refused(&app, &unknown.sign(&claims), "unknown kid").await;
     // The right kid, the wrong key: no fallback to trying other keys either.
     let impostor = SigningKey::new("key-1", 2);
-    refused(&app, &impostor.sign(&claims), "unpublished key under a published kid").await;
+    refused(
+        &app,
+        &impostor.sign(&claims),
+        "unpublished key under a published kid",
+    )
+    .await;
     let mut header = Header::new(Algorithm::RS256);
     header.kid = None;
     let no_kid = jsonwebtoken::encode(&header, &claims, &proxy.key.encoding_key()).unwrap();
@@ -117,14 +134,22 @@ async fn time_claims_are_enforced(db: PgPool) {
 #[sqlx::test]
 async fn issuer_and_audience_are_enforced_when_configured(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let env = proxy_env(&proxy).with("VECTOR_AUTH_ISSUER", "https://auth.example.com").with("VECTOR_AUTH_AUDIENCE", "my-app");
+    let env = proxy_env(&proxy)
+        .with("VECTOR_AUTH_ISSUER", "https://auth.example.com")
+        .with("VECTOR_AUTH_AUDIENCE", "my-app");
     let app = TestApp::start(db, env).await;
     let good = json!({"iss": "https://auth.example.com", "aud": "my-app"});
     app.sign_in(&proxy.token("a@example.com", good)).await;
     for (claims, why) in [
-        (json!({"iss": "https://evil.example.com", "aud": "my-app"}), "wrong iss"),
+        (
+            json!({"iss": "https://evil.example.com", "aud": "my-app"}),
+            "wrong iss",
+        ),
         (json!({"aud": "my-app"}), "missing iss"),
-        (json!({"iss": "https://auth.example.com", "aud": "other-app"}), "wrong aud"),
+        (
+            json!({"iss": "https://auth.example.com", "aud": "other-app"}),
+            "wrong aud",
+        ),
         (json!({"iss": "https://auth.example.com"}), "missing aud"),
     ] {
         refused(&app, &proxy.token("a@example.com", claims), why).await;
@@ -135,8 +160,16 @@ async fn issuer_and_audience_are_enforced_when_configured(db: PgPool) {
 async fn email_must_be_a_string(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    for email in [json!(null), json!(42), json!(["a@example.com"]), json!(""), json!("no-at-sign")] {
-        let response = app.exchange(&proxy.token("x@example.com", json!({"email": email}))).await;
+    for email in [
+        json!(null),
+        json!(42),
+        json!(["a@example.com"]),
+        json!(""),
+        json!("no-at-sign"),
+    ] {
+        let response = app
+            .exchange(&proxy.token("x@example.com", json!({"email": email})))
+            .await;
         assert_eq!(response.status(), 400, "{email}");
         assert_eq!(detail(response).await, "Token has no email claim.");
     }
@@ -151,9 +184,20 @@ async fn app_tokens_and_proxy_tokens_are_not_interchangeable(db: PgPool) {
     for name in ["access_token", "refresh_token"] {
         refused(&app, session.get(name).unwrap(), name).await;
     }
-    let response = app.me(&Session::default().with("access_token", &proxy_token)).await;
-    assert_eq!(response.status(), 401, "a proxy token is not an access token");
-    let response = app.get("/api/accounts/me/").bearer_auth(&proxy_token).send().await.unwrap();
+    let response = app
+        .me(&Session::default().with("access_token", &proxy_token))
+        .await;
+    assert_eq!(
+        response.status(),
+        401,
+        "a proxy token is not an access token"
+    );
+    let response = app
+        .get("/api/accounts/me/")
+        .bearer_auth(&proxy_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
 }
 
@@ -164,10 +208,21 @@ async fn oversized_malformed_and_non_utf8_tokens_never_cause_a_500(db: PgPool) {
     let padded = proxy.token("ada@example.com", json!({"padding": "x".repeat(9 * 1024)}));
     assert!(padded.len() > 8 * 1024);
     refused(&app, &padded, "over 8 KB").await;
-    for token in ["...", "a.b", "🦀.🦀.🦀", "eyJhbGciOiJSUzI1NiJ9", "eyJ.eyJ.sig", "\u{0}\u{1}"] {
+    for token in [
+        "...",
+        "a.b",
+        "🦀.🦀.🦀",
+        "eyJhbGciOiJSUzI1NiJ9",
+        "eyJ.eyJ.sig",
+        "\u{0}\u{1}",
+    ] {
         refused(&app, token, "malformed").await;
     }
-    assert_eq!(proxy.fetches(), 0, "nothing malformed reached the key lookup");
+    assert_eq!(
+        proxy.fetches(),
+        0,
+        "nothing malformed reached the key lookup"
+    );
 
     // Non-UTF-8 bytes in the body and in the cookie.
     let response = app
@@ -180,7 +235,10 @@ async fn oversized_malformed_and_non_utf8_tokens_never_cause_a_500(db: PgPool) {
     assert_eq!(response.status(), 400);
     let response = app
         .get("/api/accounts/me/")
-        .header("cookie", reqwest::header::HeaderValue::from_bytes(b"access_token=\xff\xfe").unwrap())
+        .header(
+            "cookie",
+            reqwest::header::HeaderValue::from_bytes(b"access_token=\xff\xfe").unwrap(),
+        )
         .send()
         .await
         .unwrap();

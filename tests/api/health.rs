@@ -13,12 +13,23 @@ async fn health_and_pages_answer(db: PgPool) {
     let app = TestApp::start(db, base_env()).await;
     let response = app.get("/api/health").send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({"status": "ok"}));
-    assert_eq!(app.get("/api/health/live").send().await.unwrap().status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+    assert_eq!(
+        app.get("/api/health/live").send().await.unwrap().status(),
+        200
+    );
 
     let page = app.get("/").send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Welcome to your Vector app"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Welcome to your Vector app")
+    );
     let missing = app.get("/no-such-page").send().await.unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
@@ -27,7 +38,15 @@ async fn health_and_pages_answer(db: PgPool) {
     let response = app.post(path).form(&[("", "")]).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let report: serde_json::Value = response.json().await.unwrap();
-    assert!(report["server_version"].as_str().unwrap().chars().next().unwrap().is_ascii_digit());
+    assert!(
+        report["server_version"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .next()
+            .unwrap()
+            .is_ascii_digit()
+    );
 }
 
 #[sqlx::test]
@@ -49,7 +68,9 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
         .unwrap();
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
 
     relay.go_down();
     let response = app.get("/api/health").send().await.unwrap();
@@ -58,7 +79,8 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     for response in [
         app.me(&session).await,
         app.refresh(&session).await,
-        app.exchange(&proxy.token("bob@example.com", json!({}))).await,
+        app.exchange(&proxy.token("bob@example.com", json!({})))
+            .await,
     ] {
         assert_eq!(response.status(), 503);
         assert_eq!(detail(response).await, "Database unavailable.");
@@ -68,6 +90,11 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     let response = app.get("/api/health").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(app.me(&session).await.status(), 200);
-    assert_eq!(app.refresh(&session).await.status(), 204, "the refresh that failed during the outage changed nothing");
-    app.sign_in(&proxy.token("bob@example.com", json!({}))).await;
+    assert_eq!(
+        app.refresh(&session).await.status(),
+        204,
+        "the refresh that failed during the outage changed nothing"
+    );
+    app.sign_in(&proxy.token("bob@example.com", json!({})))
+        .await;
 }

@@ -6,6 +6,7 @@ mod csrf;
 mod forgery;
 mod health;
 mod jwks;
+mod notes;
 mod server_fns;
 mod sessions;
 mod support;

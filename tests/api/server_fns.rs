@@ -7,8 +7,18 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], session: &Session) -> reqwest::Response {
-    app.post(path).header("cookie", session.cookie_header()).form(form).send().await.unwrap()
+async fn call(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    session: &Session,
+) -> reqwest::Response {
+    app.post(path)
+        .header("cookie", session.cookie_header())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn body(response: reqwest::Response) -> Value {
@@ -21,7 +31,13 @@ async fn exchange_refresh_current_and_logout(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let token = proxy.token("ada@example.com", json!({}));
 
-    let response = call(&app, ExchangeToken::PATH, &[("token", &token)], &Session::default()).await;
+    let response = call(
+        &app,
+        ExchangeToken::PATH,
+        &[("token", &token)],
+        &Session::default(),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let mut session = Session::from_response(&response);
     assert!(session.get("access_token").is_some() && session.get("refresh_token").is_some());
@@ -29,7 +45,10 @@ async fn exchange_refresh_current_and_logout(db: PgPool) {
     assert_eq!(info["user"]["email"], "ada@example.com");
     assert_eq!(info["dev_mode"], false);
     let expires = info["access_expires_at"].as_i64().unwrap();
-    assert!((expires - now() - 300).abs() <= 2, "the access token expires in 300 s");
+    assert!(
+        (expires - now() - 300).abs() <= 2,
+        "the access token expires in 300 s"
+    );
 
     let response = call(&app, CurrentSession::PATH, &[], &session).await;
     assert_eq!(response.status(), 200);
@@ -58,18 +77,34 @@ async fn failures_carry_their_status(db: PgPool) {
 
     let response = call(&app, CurrentSession::PATH, &[], &none).await;
     assert_eq!(response.status(), 401);
-    assert_eq!(body(response).await, json!({"status": 401, "detail": "Authentication credentials were not provided."}));
+    assert_eq!(
+        body(response).await,
+        json!({"status": 401, "detail": "Authentication credentials were not provided."})
+    );
 
     let response = call(&app, ExchangeToken::PATH, &[("token", "garbage")], &none).await;
     assert_eq!(response.status(), 401);
     let response = call(&app, ExchangeToken::PATH, &[("token", "")], &none).await;
     assert_eq!(response.status(), 400);
     let response = call(&app, ExchangeToken::PATH, &[], &none).await;
-    assert_eq!(response.status(), 400, "a missing argument is the caller's fault");
+    assert_eq!(
+        response.status(),
+        400,
+        "a missing argument is the caller's fault"
+    );
 
-    let response = call(&app, RefreshSession::PATH, &[], &none.clone().with("refresh_token", "forged")).await;
+    let response = call(
+        &app,
+        RefreshSession::PATH,
+        &[],
+        &none.clone().with("refresh_token", "forged"),
+    )
+    .await;
     assert_eq!(response.status(), 401);
-    let cleared = set_cookies(&response).iter().filter(|(_, _, a)| a.contains("Max-Age=0")).count();
+    let cleared = set_cookies(&response)
+        .iter()
+        .filter(|(_, _, a)| a.contains("Max-Age=0"))
+        .count();
     assert_eq!(cleared, 3);
 
     let token = proxy.token("ada@example.com", json!({}));

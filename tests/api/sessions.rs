@@ -14,7 +14,11 @@ async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
     let tokens: Vec<String> = (0..50)
         .map(|i| {
             // Same person, email in varying case.
-            let email = if i % 2 == 0 { "Grace@Example.com" } else { "grace@example.com" };
+            let email = if i % 2 == 0 {
+                "Grace@Example.com"
+            } else {
+                "grace@example.com"
+            };
             proxy.token(email, json!({"user_id": "uga-grace"}))
         })
         .collect();
@@ -30,8 +34,9 @@ async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
     assert_eq!(app.user_count().await, 1);
 
     // Without user_id in the tokens as well.
-    let tokens: Vec<String> =
-        (0..50).map(|_| proxy.token("linus@example.com", json!({"user_id": null}))).collect();
+    let tokens: Vec<String> = (0..50)
+        .map(|_| proxy.token("linus@example.com", json!({"user_id": null})))
+        .collect();
     let responses = join_all(tokens.iter().map(|t| app.exchange(t))).await;
     assert!(responses.iter().all(|r| r.status() == 200));
     assert_eq!(app.user_count().await, 2);
@@ -41,16 +46,29 @@ async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
 async fn claims_update_non_empty_fields_and_last_login(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    app.sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
     let first_login = last_login(&app).await;
 
-    let token = proxy.token("ada@example.com", json!({"first_name": "Augusta", "last_name": "", "picture": null}));
+    let token = proxy.token(
+        "ada@example.com",
+        json!({"first_name": "Augusta", "last_name": "", "picture": null}),
+    );
     let response = app.exchange(&token).await;
     let user: Value = response.json::<Value>().await.unwrap()["user"].clone();
     assert_eq!(user["first_name"], "Augusta");
-    assert_eq!(user["last_name"], "Lovelace", "an empty claim keeps the stored value");
-    assert_eq!(user["picture"], "https://example.com/ada.png", "a missing claim keeps the stored value");
-    assert!(last_login(&app).await > first_login, "last_login moves on every sign-in");
+    assert_eq!(
+        user["last_name"], "Lovelace",
+        "an empty claim keeps the stored value"
+    );
+    assert_eq!(
+        user["picture"], "https://example.com/ada.png",
+        "a missing claim keeps the stored value"
+    );
+    assert!(
+        last_login(&app).await > first_login,
+        "last_login moves on every sign-in"
+    );
 }
 
 /// Microseconds since the epoch, straight from Postgres.
@@ -67,22 +85,45 @@ async fn users_are_matched_by_vector_id_then_email(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let id_of = |v: Value| v["user"]["id"].as_str().unwrap().to_owned();
 
-    let ada = id_of(app.exchange(&proxy.token("ada@example.com", json!({"user_id": "u1"}))).await.json().await.unwrap());
+    let ada = id_of(
+        app.exchange(&proxy.token("ada@example.com", json!({"user_id": "u1"})))
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
     // The proxy says the same person has a new email: same user, email follows.
-    let moved = app.exchange(&proxy.token("ada@new.example.com", json!({"user_id": "u1"}))).await;
+    let moved = app
+        .exchange(&proxy.token("ada@new.example.com", json!({"user_id": "u1"})))
+        .await;
     let moved: Value = moved.json().await.unwrap();
     assert_eq!(id_of(moved.clone()), ada);
     assert_eq!(moved["user"]["email"], "ada@new.example.com");
 
     // An existing user without a Vector id gets linked on first proxy login.
-    let dev: Value = app.exchange(&proxy.token("bob@example.com", json!({"user_id": null}))).await.json().await.unwrap();
-    let linked: Value = app.exchange(&proxy.token("BOB@example.com", json!({"user_id": "u2"}))).await.json().await.unwrap();
+    let dev: Value = app
+        .exchange(&proxy.token("bob@example.com", json!({"user_id": null})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let linked: Value = app
+        .exchange(&proxy.token("BOB@example.com", json!({"user_id": "u2"})))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(id_of(linked), id_of(dev));
 
     // An email owned by a user linked to another Vector id is not taken over.
-    let response = app.exchange(&proxy.token("bob@example.com", json!({"user_id": "u3"}))).await;
+    let response = app
+        .exchange(&proxy.token("bob@example.com", json!({"user_id": "u3"})))
+        .await;
     assert_eq!(response.status(), 409);
-    assert_eq!(detail(response).await, "This email address belongs to a different Vector account.");
+    assert_eq!(
+        detail(response).await,
+        "This email address belongs to a different Vector account."
+    );
     assert_eq!(app.user_count().await, 2);
 }
 
@@ -90,7 +131,9 @@ async fn users_are_matched_by_vector_id_then_email(db: PgPool) {
 async fn two_simultaneous_refreshes_with_one_token_log_nobody_out(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
 
     let (a, b) = tokio::join!(app.refresh(&session), app.refresh(&session));
     assert_eq!(a.status(), 204);
@@ -98,10 +141,24 @@ async fn two_simultaneous_refreshes_with_one_token_log_nobody_out(db: PgPool) {
     let (mut tab_a, mut tab_b) = (session.clone(), session.clone());
     tab_a.update(&a);
     tab_b.update(&b);
-    assert_eq!(tab_a.get("refresh_token"), tab_b.get("refresh_token"), "both tabs hold the same child: no fork");
-    let families: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_token_families").fetch_one(&app.db).await.unwrap();
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens").fetch_one(&app.db).await.unwrap();
-    assert_eq!((families, tokens), (1, 2), "one family: the original token and its one child");
+    assert_eq!(
+        tab_a.get("refresh_token"),
+        tab_b.get("refresh_token"),
+        "both tabs hold the same child: no fork"
+    );
+    let families: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_token_families")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (families, tokens),
+        (1, 2),
+        "one family: the original token and its one child"
+    );
 
     // Both tabs go on refreshing normally.
     let next = app.refresh(&tab_a).await;
@@ -113,8 +170,14 @@ async fn two_simultaneous_refreshes_with_one_token_log_nobody_out(db: PgPool) {
 #[sqlx::test]
 async fn a_replay_after_the_grace_window_revokes_the_family(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy).with("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "0")).await;
-    let stolen = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let app = TestApp::start(
+        db,
+        proxy_env(&proxy).with("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "0"),
+    )
+    .await;
+    let stolen = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
     let mut victim = stolen.clone();
     let response = app.refresh(&victim).await;
     assert_eq!(response.status(), 204);
@@ -123,14 +186,24 @@ async fn a_replay_after_the_grace_window_revokes_the_family(db: PgPool) {
     let replay = app.refresh(&stolen).await;
     assert_eq!(replay.status(), 401, "the used token is refused");
     let response = app.refresh(&victim).await;
-    assert_eq!(response.status(), 401, "and the whole family with it, the legitimate child included");
+    assert_eq!(
+        response.status(),
+        401,
+        "and the whole family with it, the legitimate child included"
+    );
 }
 
 #[sqlx::test]
 async fn a_grandparent_is_refused_even_within_the_grace_window(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy).with("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "60")).await;
-    let first = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+    let app = TestApp::start(
+        db,
+        proxy_env(&proxy).with("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "60"),
+    )
+    .await;
+    let first = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
     let mut second = first.clone();
     let response = app.refresh(&second).await;
     second.update(&response);
@@ -138,23 +211,38 @@ async fn a_grandparent_is_refused_even_within_the_grace_window(db: PgPool) {
     let response = app.refresh(&third).await;
     third.update(&response);
 
-    assert_eq!(app.refresh(&first).await.status(), 401, "a grandparent is reuse, not a concurrent tab");
-    assert_eq!(app.refresh(&third).await.status(), 401, "the family is revoked");
+    assert_eq!(
+        app.refresh(&first).await.status(),
+        401,
+        "a grandparent is reuse, not a concurrent tab"
+    );
+    assert_eq!(
+        app.refresh(&third).await.status(),
+        401,
+        "the family is revoked"
+    );
 }
 
 #[sqlx::test]
 async fn an_inactive_user_can_neither_refresh_nor_use_the_app(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
-    sqlx::query("UPDATE users SET is_active = false").execute(&app.db).await.unwrap();
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    sqlx::query("UPDATE users SET is_active = false")
+        .execute(&app.db)
+        .await
+        .unwrap();
 
     let response = app.refresh(&session).await;
     assert_eq!(response.status(), 401);
     assert_eq!(detail(response).await, "User is inactive");
     let response = app.me(&session).await;
     assert_eq!(response.status(), 401);
-    let response = app.exchange(&proxy.token("ada@example.com", json!({}))).await;
+    let response = app
+        .exchange(&proxy.token("ada@example.com", json!({})))
+        .await;
     assert_eq!(response.status(), 401);
 }
 
@@ -162,14 +250,21 @@ async fn an_inactive_user_can_neither_refresh_nor_use_the_app(db: PgPool) {
 async fn expired_families_are_deleted(db: PgPool) {
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
-    app.sign_in(&proxy.token("ada@example.com", json!({}))).await;
-    app.sign_in(&proxy.token("bob@example.com", json!({}))).await;
+    app.sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    app.sign_in(&proxy.token("bob@example.com", json!({})))
+        .await;
     sqlx::query("UPDATE refresh_token_families SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE email = 'ada@example.com')")
         .execute(&app.db)
         .await
         .unwrap();
-    let deleted = app::auth::refresh_tokens::delete_expired(&app.db).await.unwrap();
+    let deleted = app::auth::refresh_tokens::delete_expired(&app.db)
+        .await
+        .unwrap();
     assert_eq!(deleted, 1);
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens").fetch_one(&app.db).await.unwrap();
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(tokens, 1, "the expired family's tokens went with it");
 }

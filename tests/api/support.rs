@@ -33,7 +33,9 @@ pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef0123456789";
 pub fn rsa_key(index: usize) -> &'static RsaPrivateKey {
     static KEYS: OnceLock<Vec<RsaPrivateKey>> = OnceLock::new();
     &KEYS.get_or_init(|| {
-        (0..3).map(|_| RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key generation")).collect()
+        (0..3)
+            .map(|_| RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key generation"))
+            .collect()
     })[index]
 }
 
@@ -67,7 +69,10 @@ pub struct SigningKey {
 
 impl SigningKey {
     pub fn new(kid: &str, index: usize) -> Self {
-        Self { kid: kid.into(), key: rsa_key(index) }
+        Self {
+            kid: kid.into(),
+            key: rsa_key(index),
+        }
     }
 
     pub fn jwk(&self) -> Value {
@@ -119,7 +124,12 @@ impl TestProxy {
             .route("/elsewhere.json", get(elsewhere))
             .with_state(state.clone());
         let (addr, server) = serve(router).await;
-        Self { addr, key, state, server }
+        Self {
+            addr,
+            key,
+            state,
+            server,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -186,7 +196,9 @@ async fn jwks(State(state): State<ProxyState>) -> Response {
     state.fetches.fetch_add(1, Ordering::SeqCst);
     let mode = *state.mode.lock().unwrap();
     match mode {
-        JwksMode::Normal => axum::Json(json!({ "keys": *state.keys.lock().unwrap() })).into_response(),
+        JwksMode::Normal => {
+            axum::Json(json!({ "keys": *state.keys.lock().unwrap() })).into_response()
+        }
         JwksMode::Error => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         JwksMode::Hang => {
             tokio::time::sleep(Duration::from_secs(60)).await;
@@ -195,9 +207,12 @@ async fn jwks(State(state): State<ProxyState>) -> Response {
         JwksMode::Garbage => "this is not JSON".into_response(),
         JwksMode::Oversized => {
             let filler = "x".repeat(200 * 1024);
-            axum::Json(json!({ "keys": *state.keys.lock().unwrap(), "filler": filler })).into_response()
+            axum::Json(json!({ "keys": *state.keys.lock().unwrap(), "filler": filler }))
+                .into_response()
         }
-        JwksMode::Redirect => (StatusCode::FOUND, [("location", "/elsewhere.json")]).into_response(),
+        JwksMode::Redirect => {
+            (StatusCode::FOUND, [("location", "/elsewhere.json")]).into_response()
+        }
     }
 }
 
@@ -226,11 +241,22 @@ pub fn proxy_env(proxy: &TestProxy) -> Env {
 impl TestApp {
     pub async fn start(db: PgPool, env: Env) -> Self {
         let config = Config::from_env(&env).expect("test configuration");
-        let leptos_options = LeptosOptions::builder().output_name("vector_app").site_root("target/site").build();
+        let leptos_options = LeptosOptions::builder()
+            .output_name("vector_app")
+            .site_root("target/site")
+            .build();
         let state = AppState::new(config, db.clone(), leptos_options);
         let (addr, _) = serve(router(state.clone())).await;
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { addr, http, db, state }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            addr,
+            http,
+            db,
+            state,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -243,7 +269,10 @@ impl TestApp {
 
     /// A same-origin POST, as the app's own pages send it.
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.post(self.url(path)).header("sec-fetch-site", "same-origin").header("origin", self.origin())
+        self.http
+            .post(self.url(path))
+            .header("sec-fetch-site", "same-origin")
+            .header("origin", self.origin())
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -251,26 +280,46 @@ impl TestApp {
     }
 
     pub async fn exchange(&self, token: &str) -> reqwest::Response {
-        self.post("/api/accounts/auth/token").json(&json!({ "token": token })).send().await.unwrap()
+        self.post("/api/accounts/auth/token")
+            .json(&json!({ "token": token }))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Signs in with a proxy token and returns the session cookies.
     pub async fn sign_in(&self, token: &str) -> Session {
         let response = self.exchange(token).await;
-        assert_eq!(response.status(), 200, "sign-in failed: {}", response.text().await.unwrap());
+        assert_eq!(
+            response.status(),
+            200,
+            "sign-in failed: {}",
+            response.text().await.unwrap()
+        );
         Session::from_response(&response)
     }
 
     pub async fn me(&self, session: &Session) -> reqwest::Response {
-        self.get("/api/accounts/me/").header("cookie", session.cookie_header()).send().await.unwrap()
+        self.get("/api/accounts/me/")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn refresh(&self, session: &Session) -> reqwest::Response {
-        self.post("/api/accounts/auth/refresh").header("cookie", session.cookie_header()).send().await.unwrap()
+        self.post("/api/accounts/auth/refresh")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 }
 
@@ -308,7 +357,11 @@ impl Session {
     }
 
     pub fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -322,7 +375,11 @@ pub fn set_cookies(response: &reqwest::Response) -> Vec<(String, String, String)
             let text = v.to_str().unwrap();
             let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
             let (name, value) = pair.split_once('=').unwrap();
-            (name.trim().to_owned(), value.trim().to_owned(), attributes.to_owned())
+            (
+                name.trim().to_owned(),
+                value.trim().to_owned(),
+                attributes.to_owned(),
+            )
         })
         .collect()
 }
@@ -349,7 +406,9 @@ impl Relay {
         let (down2, connections2) = (down.clone(), connections.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { continue };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
                 if *down2.lock().unwrap() {
                     drop(inbound);
                     continue;
@@ -362,7 +421,11 @@ impl Relay {
                 connections2.lock().unwrap().push(task.abort_handle());
             }
         });
-        Self { port, down, connections }
+        Self {
+            port,
+            down,
+            connections,
+        }
     }
 
     /// Cuts every open connection and refuses new ones.

@@ -1,0 +1,136 @@
+import { expect, test } from "@playwright/test";
+
+import { APP_URL, DEV_APP_URL, PROXY_URL } from "../playwright.config";
+import { fillProxyForm, signIn, signOut, waitForHydration } from "./helpers";
+
+const ada = { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", picture: `${APP_URL}/favicon.svg` };
+
+test("dev mode: the first visit is signed in as the dev user, with the badge", async ({ page }) => {
+  const response = await page.goto(`${DEV_APP_URL}/`);
+  // Rendered signed in by the server already: no signed-out flash.
+  expect(await response!.text()).toContain("Dev mode · dev@localhost");
+  await expect(page.getByTestId("dev-badge")).toHaveText("Dev mode · dev@localhost");
+  await expect(page.getByTestId("user-name")).toHaveText("dev@localhost");
+  await expect(page.getByRole("button", { name: "Sign in" })).toHaveCount(0);
+});
+
+test("real sign-in through the proxy shows the user, and the token leaves the address bar", async ({ page }) => {
+  await page.goto("/");
+  await signIn(page, ada);
+  expect(page.url()).toBe(`${APP_URL}/`);
+  await expect(page.getByTestId("user-name")).toHaveText("Ada Lovelace");
+  await expect(page.locator("img.avatar")).toHaveAttribute("src", ada.picture);
+  await page.locator("summary[aria-label=Account]").click();
+  await expect(page.getByTestId("user-email")).toHaveText("ada@example.com");
+  // The session cookies are HttpOnly: page scripts cannot read them.
+  expect(await page.evaluate(() => document.cookie)).not.toContain("access_token");
+});
+
+test("a callback with a wrong or missing state is refused", async ({ page }) => {
+  await page.goto("/");
+  await waitForHydration(page);
+  await page.evaluate(() => sessionStorage.setItem("vector-auth:state", "the-state-this-tab-sent"));
+  for (const fragment of ["#token=abc.def.ghi&state=another-state", "#token=abc.def.ghi"]) {
+    await page.goto(`/auth/callback${fragment}`);
+    await expect(page.getByTestId("sign-in-error")).toContainText("state mismatch");
+    expect(page.url()).toBe(`${APP_URL}/auth/callback`);
+    await expect(page.getByRole("button", { name: "Try again" })).toBeVisible();
+  }
+  await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
+test("with a 5-second access token the user keeps working across several lifetimes", async ({ page }) => {
+  const refreshes: number[] = [];
+  const unauthorized: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("refresh_session")) refreshes.push(Date.now());
+  });
+  page.on("response", (response) => {
+    if (response.status() === 401) unauthorized.push(response.url());
+  });
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "worker@example.com", firstName: "Busy", lastName: "Worker" });
+  const started = Date.now();
+  for (let i = 1; i <= 4; i++) {
+    await page.waitForTimeout(4_000);
+    await page.getByLabel("New note").fill(`note ${i}`);
+    await page.getByRole("button", { name: "Add note" }).click();
+    await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
+    await expect(page.getByTestId("user-name")).toHaveText("Busy Worker");
+  }
+  const gaps = refreshes.map((t, i) => (i === 0 ? t - started : t - refreshes[i - 1]));
+  console.log(`refreshes after sign-in, ms apart: ${gaps.join(", ")} (${Date.now() - started} ms in all)`);
+  expect(refreshes.length).toBeGreaterThanOrEqual(3);
+  expect(unauthorized).toEqual([]);
+});
+
+test("two tabs: one refresh per expiry, and signing out in one signs out the other", async ({ browser }) => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await first.goto("/");
+  await signIn(first, { email: "tabs@example.com", firstName: "Two", lastName: "Tabs" });
+  const second = await context.newPage();
+  await second.goto("/");
+  await waitForHydration(second);
+  await expect(second.getByTestId("user-name")).toHaveText("Two Tabs");
+
+  const refreshes: number[] = [];
+  context.on("request", (request) => {
+    if (request.url().includes("refresh_session")) refreshes.push(Date.now());
+  });
+  const window = 12_000;
+  await first.waitForTimeout(window);
+  console.log(`two tabs: ${refreshes.length} refresh requests in ${window} ms with a 5 s access token`);
+  // One tab refreshes per expiry (about every 3.75 s); two uncoordinated tabs would make about 6.
+  expect(refreshes.length).toBeGreaterThanOrEqual(2);
+  expect(refreshes.length).toBeLessThanOrEqual(4);
+  await expect(first.getByTestId("user-name")).toHaveText("Two Tabs");
+  await expect(second.getByTestId("user-name")).toHaveText("Two Tabs");
+
+  await signOut(first);
+  await expect(first.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(second.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await context.close();
+});
+
+test("a protected page sends a signed-out visitor to sign in and back to that page", async ({ page }) => {
+  await page.goto("/notes?from=test");
+  await fillProxyForm(page, { email: "returning@example.com", firstName: "Re", lastName: "Turn" });
+  expect(page.url()).toBe(`${APP_URL}/notes?from=test`);
+  await expect(page.getByRole("heading", { name: "Your notes" })).toBeVisible();
+});
+
+test("a key rotation at the proxy between two sign-ins: both succeed", async ({ browser, request }) => {
+  const before = await browser.newContext();
+  const page = await before.newPage();
+  await page.goto("/");
+  await signIn(page, { email: "before@example.com", firstName: "Before", lastName: "Rotation" });
+  await expect(page.getByTestId("user-name")).toHaveText("Before Rotation");
+
+  const rotated = await request.post(`${PROXY_URL}/rotate`);
+  expect(rotated.ok()).toBeTruthy();
+  const jwks = await (await request.get(`${PROXY_URL}/.well-known/jwks.json`)).json();
+  expect(jwks.keys.length).toBe(2);
+
+  const after = await browser.newContext();
+  const second = await after.newPage();
+  await second.goto("/");
+  await signIn(second, { email: "after@example.com", firstName: "After", lastName: "Rotation" });
+  await expect(second.getByTestId("user-name")).toHaveText("After Rotation");
+  await before.close();
+  await after.close();
+});
+
+test("a returning user with only a valid refresh cookie gets a signed-in first page", async ({ page, context }) => {
+  await page.goto("/");
+  await signIn(page, { email: "back@example.com", firstName: "Welcome", lastName: "Back" });
+  // The access cookie has expired and the browser dropped it; the refresh cookie remains.
+  await context.clearCookies({ name: "access_token" });
+  expect((await context.cookies()).map((c) => c.name)).toContain("refresh_token");
+
+  const response = await page.goto("/");
+  const html = await response!.text();
+  expect(html).toContain("Welcome Back");
+  expect(html).not.toContain(">Sign in<");
+  expect((await context.cookies()).map((c) => c.name)).toContain("access_token");
+});

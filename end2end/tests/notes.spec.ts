@@ -1,0 +1,33 @@
+import { expect, test } from "@playwright/test";
+
+import { fillProxyForm } from "./helpers";
+
+test("notes: create, list and delete; another user sees none of them", async ({ page, browser }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "noa@example.com", firstName: "Noa", lastName: "Notes" });
+  await expect(page.getByTestId("no-notes")).toBeVisible();
+
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByRole("alert")).toHaveText("A note cannot be empty.");
+
+  for (const text of ["buy milk", "call Grace"]) {
+    await page.getByLabel("New note").fill(text);
+    await page.getByRole("button", { name: "Add note" }).click();
+    await expect(page.getByTestId("notes")).toContainText(text);
+  }
+  await expect(page.getByLabel("New note")).toHaveValue("");
+  await expect(page.locator(".note")).toHaveCount(2);
+
+  await page.locator(".note", { hasText: "buy milk" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.locator(".note")).toHaveCount(1);
+  await expect(page.getByTestId("notes")).toContainText("call Grace");
+  await page.reload();
+  await expect(page.locator(".note")).toHaveCount(1);
+
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto("/notes");
+  await fillProxyForm(otherPage, { email: "zed@example.com", firstName: "Zed", lastName: "Other" });
+  await expect(otherPage.getByTestId("no-notes")).toBeVisible();
+  await other.close();
+});

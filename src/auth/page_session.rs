@@ -1,0 +1,57 @@
+//! Middleware: a returning user whose access token has expired but whose refresh cookie is valid gets a new
+//! session before the page renders, so the first HTML is already signed in (no signed-out flash).
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_cookies::Cookies;
+
+use super::cookies::{clear_session, set_session};
+use super::service::Credentials;
+use crate::server::AppState;
+
+pub async fn refresh_before_render(
+    State(state): State<AppState>,
+    jar: Cookies,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_page_request(&request) {
+        let auth = &state.auth;
+        let credentials = Credentials::from_request(auth.config(), &jar, request.headers());
+        let access_valid = credentials
+            .access_cookie
+            .as_deref()
+            .is_some_and(|token| auth.access_token_is_valid(token));
+        if !access_valid && credentials.refresh_cookie.is_some() {
+            // The page renders from the cookie jar, which now holds the new (or deleted) cookies.
+            match auth.refresh(credentials.refresh_cookie.as_deref()).await {
+                Ok(session) => set_session(&jar, auth.config(), &session),
+                Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+                    clear_session(&jar, auth.config())
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// A browser asking for a page: GET, wants HTML, and not an API route or a static file.
+fn is_page_request(request: &Request) -> bool {
+    let path = request.uri().path();
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    request.method() == Method::GET
+        && wants_html
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && !path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}

@@ -1,0 +1,18 @@
+// Cross-tab refresh lock for the auth client (src/auth/client.rs). web-sys only exposes the Web Locks API
+// behind an unstable cfg, so this one call lives in JavaScript.
+
+// Runs `task` (a function returning a Promise) while holding the named lock, so only one tab refreshes at a
+// time. Waiting for the lock gives up after `timeoutMs` (a tab stuck mid-refresh must not block the others)
+// and then runs the task anyway; browsers without Web Locks run it at once.
+export function withLock(name, timeoutMs, task) {
+  if (!navigator.locks) {
+    return task();
+  }
+  const signal = AbortSignal.timeout(timeoutMs);
+  return navigator.locks.request(name, { signal }, () => task()).catch((error) => {
+    if (error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      return task();
+    }
+    throw error;
+  });
+}

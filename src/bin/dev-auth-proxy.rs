@@ -1,0 +1,276 @@
+//! A local stand-in for Vector's auth proxy, so the real sign-in flow runs offline. Not for production.
+//!
+//! It serves a JWKS at `/.well-known/jwks.json`, a sign-in form at `/login?redirect_uri=…&state=…` that
+//! redirects back to `{redirect_uri}#token=…&state=…` with an RS256 token carrying the proxy's claims, and
+//! `POST /rotate`, which switches to a new key while the old one stays published for a while.
+//! Only loopback redirect URIs are accepted.
+//!
+//! Settings (environment): DEV_AUTH_PROXY_ADDR (127.0.0.1:3900), DEV_AUTH_PROXY_TOKEN_LIFETIME (seconds, 3600),
+//! DEV_AUTH_PROXY_OLD_KEY_SECONDS (how long a rotated-out key stays published, 600).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Url;
+use rsa::RsaPrivateKey;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+struct Key {
+    kid: String,
+    encoding: EncodingKey,
+    jwk: Value,
+    /// When it stopped signing; rotated-out keys stay published for a while.
+    retired_at: Option<Instant>,
+}
+
+impl Key {
+    fn generate() -> Self {
+        let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("RSA key generation");
+        let kid = format!("dev-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let der = private.to_pkcs1_der().expect("PKCS#1 encoding");
+        let jwk = json!({
+            "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+            "n": URL_SAFE_NO_PAD.encode(private.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(private.e().to_bytes_be()),
+        });
+        Self {
+            kid,
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            jwk,
+            retired_at: None,
+        }
+    }
+}
+
+struct Proxy {
+    /// The signing key first, then retired ones.
+    keys: Mutex<Vec<Key>>,
+    token_lifetime: u64,
+    old_key_lifetime: Duration,
+}
+
+type Shared = Arc<Proxy>;
+
+fn setting(name: &str, default: u64) -> Result<u64, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}={v:?} is invalid: expected a whole number of seconds")),
+        _ => Ok(default),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let addr_text =
+        std::env::var("DEV_AUTH_PROXY_ADDR").unwrap_or_else(|_| "127.0.0.1:3900".into());
+    let addr: SocketAddr = addr_text
+        .parse()
+        .map_err(|_| format!("DEV_AUTH_PROXY_ADDR={addr_text:?} is invalid: expected host:port such as 127.0.0.1:3900"))?;
+    let proxy = Arc::new(Proxy {
+        keys: Mutex::new(vec![Key::generate()]),
+        token_lifetime: setting("DEV_AUTH_PROXY_TOKEN_LIFETIME", 3600)?,
+        old_key_lifetime: Duration::from_secs(setting("DEV_AUTH_PROXY_OLD_KEY_SECONDS", 600)?),
+    });
+    let app = Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/login", get(login_form).post(login))
+        .route("/rotate", post(rotate))
+        .with_state(proxy);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(
+        "dev auth proxy on http://{addr} (set VECTOR_AUTH_PROXY_URL=http://{addr} in the app)"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn jwks(State(proxy): State<Shared>) -> impl IntoResponse {
+    let mut keys = proxy.keys.lock().unwrap();
+    keys.retain(|k| {
+        k.retired_at
+            .is_none_or(|at| at.elapsed() < proxy.old_key_lifetime)
+    });
+    Json(json!({ "keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() }))
+}
+
+async fn rotate(State(proxy): State<Shared>) -> impl IntoResponse {
+    let new_key = tokio::task::spawn_blocking(Key::generate)
+        .await
+        .expect("key generation task");
+    let kid = new_key.kid.clone();
+    let mut keys = proxy.keys.lock().unwrap();
+    for key in keys.iter_mut() {
+        key.retired_at.get_or_insert_with(Instant::now);
+    }
+    keys.insert(0, new_key);
+    tracing::info!(%kid, "rotated the signing key");
+    Json(json!({ "kid": kid }))
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    redirect_uri: String,
+    state: String,
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    picture: String,
+}
+
+/// Only `http(s)://` URLs on the loopback interface: this proxy signs anyone in, so its tokens must never
+/// travel anywhere else.
+fn loopback_redirect(uri: &str) -> Result<Url, Response> {
+    let refused = |why: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Html(page("Sign-in refused", &escape(why))),
+        )
+            .into_response()
+    };
+    let url = Url::parse(uri).map_err(|_| refused("redirect_uri is not a valid URL."))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !matches!(url.scheme(), "http" | "https") || !loopback {
+        return Err(refused(
+            "redirect_uri must be an http(s) URL on 127.0.0.1, localhost or [::1].",
+        ));
+    }
+    Ok(url)
+}
+
+async fn login_form(Query(query): Query<LoginQuery>) -> Response {
+    let (Some(redirect_uri), Some(state)) = (query.redirect_uri, query.state) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(page(
+                "Sign-in refused",
+                "redirect_uri and state are required.",
+            )),
+        )
+            .into_response();
+    };
+    if let Err(refused) = loopback_redirect(&redirect_uri) {
+        return refused;
+    }
+    let form = format!(
+        r#"<form method="post" action="/login">
+  <input type="hidden" name="redirect_uri" value="{redirect_uri}">
+  <input type="hidden" name="state" value="{state}">
+  <label>Email <input name="email" type="email" required autofocus value="ada@example.com"></label>
+  <label>First name <input name="first_name" value="Ada"></label>
+  <label>Last name <input name="last_name" value="Lovelace"></label>
+  <label>Picture URL <input name="picture" type="url" placeholder="https://…"></label>
+  <button type="submit">Sign in</button>
+</form>"#,
+        redirect_uri = escape(&redirect_uri),
+        state = escape(&state),
+    );
+    Html(page("Dev auth proxy: sign in", &form)).into_response()
+}
+
+async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Response {
+    let mut redirect = match loopback_redirect(&form.redirect_uri) {
+        Ok(url) => url,
+        Err(refused) => return refused,
+    };
+    if form.email.trim().is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(page("Sign-in refused", "An email is required.")),
+        )
+            .into_response();
+    }
+    let now = jsonwebtoken::get_current_timestamp();
+    let email = form.email.trim().to_owned();
+    let claims = json!({
+        "email": email,
+        "user_id": format!("dev-{}", email.to_ascii_lowercase()),
+        "first_name": form.first_name.trim(),
+        "last_name": form.last_name.trim(),
+        "picture": form.picture.trim(),
+        "iat": now,
+        "exp": now + proxy.token_lifetime,
+    });
+    let token = {
+        let keys = proxy.keys.lock().unwrap();
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(keys[0].kid.clone());
+        jsonwebtoken::encode(&header, &claims, &keys[0].encoding).expect("RS256 signing")
+    };
+    let fragment = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", &token)
+        .append_pair("state", &form.state)
+        .finish();
+    redirect.set_fragment(Some(&fragment));
+    Redirect::to(redirect.as_str()).into_response()
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>
+body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1c2330;display:grid;place-items:center;min-height:100vh;margin:0}}
+main{{background:#fff;border:1px solid #dde1e8;border-radius:.75rem;padding:1.5rem;width:min(24rem,90vw)}}
+form{{display:grid;gap:.75rem}} label{{display:grid;gap:.25rem;font-size:.9rem}}
+input{{font:inherit;padding:.4rem .5rem;border:1px solid #dde1e8;border-radius:.4rem}}
+button{{font:inherit;padding:.5rem;border:0;border-radius:.5rem;background:#3b5bdb;color:#fff;cursor:pointer}}
+.note{{color:#5b6475;font-size:.85rem}}</style></head>
+<body><main><h1>{title}</h1>{body}<p class="note">Local stand-in for Vector's auth proxy. Anyone can sign in as anyone.</p></main></body></html>"#
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -1,0 +1,193 @@
+//! The example feature, and the model for your own: per-user notes.
+//!
+//! Server functions take the signed-in user from `require_user()` and scope every query to them, so one user
+//! can neither see nor delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check.
+//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{RequireUser, with_refresh};
+use crate::error::AppError;
+
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub body: String,
+}
+
+/// Trims a note and checks its length; the message is shown in the form.
+pub fn validate_note(body: &str) -> Result<String, AppError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::bad_request("A note cannot be empty."));
+    }
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "A note can be at most {MAX_NOTE_CHARS} characters."
+        )));
+    }
+    Ok(body.to_owned())
+}
+
+#[cfg(feature = "ssr")]
+fn database_error(e: sqlx::Error) -> AppError {
+    AppError::from(crate::auth::AuthError::from(e))
+}
+
+#[server]
+pub async fn list_notes() -> Result<Vec<Note>, AppError> {
+    let user = crate::auth::require_user().await?;
+    let db = expect_context::<crate::server::AppState>().db;
+    let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT id, body FROM notes WHERE user_id = $1::uuid ORDER BY created_at DESC, id",
+    )
+    .bind(&user.id)
+    .fetch_all(&db)
+    .await
+    .map_err(database_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, body)| Note {
+            id: id.to_string(),
+            body,
+        })
+        .collect())
+}
+
+#[server]
+pub async fn create_note(body: String) -> Result<Note, AppError> {
+    let user = crate::auth::require_user().await?;
+    let body = validate_note(&body)?;
+    let db = expect_context::<crate::server::AppState>().db;
+    let (id,): (uuid::Uuid,) =
+        sqlx::query_as("INSERT INTO notes (user_id, body) VALUES ($1::uuid, $2) RETURNING id")
+            .bind(&user.id)
+            .bind(&body)
+            .fetch_one(&db)
+            .await
+            .map_err(database_error)?;
+    Ok(Note {
+        id: id.to_string(),
+        body,
+    })
+}
+
+#[server]
+pub async fn delete_note(id: String) -> Result<(), AppError> {
+    let user = crate::auth::require_user().await?;
+    let id: uuid::Uuid = id
+        .parse()
+        .map_err(|_| AppError::bad_request("Invalid note id."))?;
+    let db = expect_context::<crate::server::AppState>().db;
+    let deleted = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2::uuid")
+        .bind(id)
+        .bind(&user.id)
+        .execute(&db)
+        .await
+        .map_err(database_error)?;
+    // Someone else's note is "not found" too: its existence is none of this user's business.
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::new(404, "Note not found."));
+    }
+    Ok(())
+}
+
+#[component]
+pub fn NotesPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Notes/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Notes() -> impl IntoView {
+    let create = Action::new(|body: &String| {
+        let body = body.clone();
+        async move { with_refresh(|| create_note(body.clone())).await }
+    });
+    let delete = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { with_refresh(|| delete_note(id.clone())).await }
+    });
+    let notes = Resource::new(
+        move || (create.version().get(), delete.version().get()),
+        |_| with_refresh(list_notes),
+    );
+    let draft = RwSignal::new(String::new());
+    // Clear the form once a note is saved.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            draft.set(String::new());
+        }
+    });
+    let form_error = move || create.value().get().and_then(Result::err).map(|e| e.detail);
+
+    view! {
+        <section class="card">
+            <h1>"Your notes"</h1>
+            <form class="note-form" on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(draft.get_untracked());
+            }>
+                <label for="note-body">"New note"</label>
+                <textarea
+                    id="note-body"
+                    name="body"
+                    rows="3"
+                    maxlength=MAX_NOTE_CHARS.to_string()
+                    prop:value=draft
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                ></textarea>
+                {move || form_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                <button class="button" type="submit" disabled=create.pending()>"Add note"</button>
+            </form>
+            <Transition fallback=|| view! { <p class="status">"Loading notes…"</p> }>
+                {move || notes.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="notes" data-testid="notes">
+                            {list.into_iter().map(|note| {
+                                let id = note.id.clone();
+                                view! {
+                                    <li class="note">
+                                        <span class="note-body">{note.body}</span>
+                                        <button class="button secondary small" on:click=move |_| { delete.dispatch(id.clone()); }>
+                                            "Delete"
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.detail}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(validate_note("  hello ").unwrap(), "hello");
+        assert_eq!(validate_note("   ").unwrap_err().status, 400);
+        assert!(
+            validate_note(&"é".repeat(MAX_NOTE_CHARS)).is_ok(),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            validate_note(&"a".repeat(MAX_NOTE_CHARS + 1))
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The example notes feature through its server functions: per-user isolation, validation and statuses.
+
+use app::notes::{CreateNote, DeleteNote, ListNotes};
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::support::*;
+
+async fn call(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    session: &Session,
+) -> reqwest::Response {
+    app.post(path)
+        .header("cookie", session.cookie_header())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let ada = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    let bob = app
+        .sign_in(&proxy.token("bob@example.com", json!({})))
+        .await;
+
+    let response = call(
+        &app,
+        CreateNote::PATH,
+        &[("body", "  ada's secret  ")],
+        &ada,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let note: Value = response.json().await.unwrap();
+    assert_eq!(note["body"], "ada's secret");
+    let id = note["id"].as_str().unwrap().to_owned();
+
+    let listed: Value = call(&app, ListNotes::PATH, &[], &bob)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([]));
+    let response = call(&app, DeleteNote::PATH, &[("id", &id)], &bob).await;
+    assert_eq!(response.status(), 404);
+
+    let listed: Value = call(&app, ListNotes::PATH, &[], &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([{"id": id, "body": "ada's secret"}]));
+    assert_eq!(
+        call(&app, DeleteNote::PATH, &[("id", &id)], &ada)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(&app, DeleteNote::PATH, &[("id", &id)], &ada)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[sqlx::test]
+async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let ada = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+
+    let response = call(&app, CreateNote::PATH, &[("body", "   ")], &ada).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(detail(response).await, "A note cannot be empty.");
+    let long = "x".repeat(1001);
+    assert_eq!(
+        call(&app, CreateNote::PATH, &[("body", &long)], &ada)
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        call(&app, DeleteNote::PATH, &[("id", "not-a-uuid")], &ada)
+            .await
+            .status(),
+        400
+    );
+
+    assert_eq!(
+        call(&app, ListNotes::PATH, &[], &Session::default())
+            .await
+            .status(),
+        401
+    );
+    let response = app
+        .http
+        .post(app.url(CreateNote::PATH))
+        .header("cookie", ada.cookie_header())
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.com")
+        .form(&[("body", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM notes")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+#[sqlx::test]
+async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    let refresh_only =
+        Session::default().with("refresh_token", session.get("refresh_token").unwrap());
+
+    let response = app
+        .get("/")
+        .header("accept", "text/html")
+        .header("cookie", refresh_only.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let names: Vec<String> = set_cookies(&response)
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
+    assert!(
+        names.contains(&"access_token".to_owned()) && names.contains(&"refresh_token".to_owned()),
+        "{names:?}"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Ada Lovelace"), "the first HTML is signed in");
+
+    // A dead refresh cookie: the page renders signed out and the cookies are cleared.
+    let response = app
+        .get("/")
+        .header("accept", "text/html")
+        .header("cookie", "refresh_token=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        set_cookies(&response)
+            .iter()
+            .filter(|(_, _, a)| a.contains("Max-Age=0"))
+            .count(),
+        3
+    );
+    assert!(response.text().await.unwrap().contains(">Sign in<"));
+}
