@@ -6,6 +6,15 @@ use leptos_router::hooks::{use_location, use_navigate};
 use super::User;
 use super::client::{Auth, begin_sign_in, sign_out};
 
+/// A path and query, to come back to after signing in.
+fn path_with_query(path: String, query: String) -> String {
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.trim_start_matches('?'))
+    }
+}
+
 /// "Sign in", or the signed-in user's menu; in dev mode, a badge naming the dev user.
 #[component]
 pub fn UserMenu() -> impl IntoView {
@@ -96,7 +105,8 @@ fn Avatar(user: User) -> impl IntoView {
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = Auth::get();
     let location = use_location();
-    let here = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let (pathname, search) = (location.pathname, location.search);
+    let here = move || path_with_query(pathname.get(), search.get());
     // Straight to the sign-in page when the page loads signed out; after a sign-out, wait for a click.
     Effect::new(move |_| {
         if auth.signed_out() && !auth.signed_out_since_load() {
