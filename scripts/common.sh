@@ -10,6 +10,11 @@ CARGO_LEPTOS_VERSION="0.3.10"
 # wasm-bindgen-cli must equal the wasm-bindgen crate that Cargo.lock pins.
 WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')"
 
+# cargo-leptos compiles the output name into Leptos; plain cargo builds get the same value, so switching between
+# `cargo test` and `cargo leptos` does not recompile the Leptos crates.
+LEPTOS_OUTPUT_NAME="$(sed -n 's/^output-name = "\(.*\)"$/\1/p' Cargo.toml)"
+export LEPTOS_OUTPUT_NAME
+
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
@@ -45,7 +50,7 @@ npm_ci() {
   local dir="$1"
   command -v npm >/dev/null || die "Node.js and npm are not installed: see https://nodejs.org"
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "installing npm packages in ${dir#"$ROOT"}/"
+    say "installing npm packages in .${dir#"$ROOT"}"
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

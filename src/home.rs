@@ -14,9 +14,7 @@ pub struct DatabaseReport {
 
 #[server]
 pub async fn database_status() -> Result<DatabaseReport, AppError> {
-    use crate::server::AppState;
-
-    let state = expect_context::<AppState>();
+    let state = crate::server::AppState::from_context()?;
     let row: Result<(String, i64), sqlx::Error> =
         sqlx::query_as("SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT count(*) FROM users)")
             .fetch_one(&state.db)

@@ -39,8 +39,9 @@ fn database_error(e: sqlx::Error) -> AppError {
 
 #[server]
 pub async fn list_notes() -> Result<Vec<Note>, AppError> {
+    // The state first: the context is not available after an await.
+    let db = crate::server::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
-    let db = expect_context::<crate::server::AppState>().db;
     let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
         "SELECT id, body FROM notes WHERE user_id = $1::uuid ORDER BY created_at DESC, id",
     )
@@ -59,9 +60,9 @@ pub async fn list_notes() -> Result<Vec<Note>, AppError> {
 
 #[server]
 pub async fn create_note(body: String) -> Result<Note, AppError> {
+    let db = crate::server::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
     let body = validate_note(&body)?;
-    let db = expect_context::<crate::server::AppState>().db;
     let (id,): (uuid::Uuid,) =
         sqlx::query_as("INSERT INTO notes (user_id, body) VALUES ($1::uuid, $2) RETURNING id")
             .bind(&user.id)
@@ -77,11 +78,11 @@ pub async fn create_note(body: String) -> Result<Note, AppError> {
 
 #[server]
 pub async fn delete_note(id: String) -> Result<(), AppError> {
+    let db = crate::server::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
     let id: uuid::Uuid = id
         .parse()
         .map_err(|_| AppError::bad_request("Invalid note id."))?;
-    let db = expect_context::<crate::server::AppState>().db;
     let deleted = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2::uuid")
         .bind(id)
         .bind(&user.id)

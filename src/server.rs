@@ -14,13 +14,14 @@ use tower_cookies::CookieManagerLayer;
 use crate::app::{App, shell};
 use crate::auth::{self, AuthService};
 use crate::config::{Config, ConfigError};
+use crate::error::AppError;
 use crate::{db, error, health};
 
 /// How often expired refresh-token families are deleted.
 const CLEANUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// What every handler, server function and page render can reach (server functions and pages through
-/// `expect_context::<AppState>()`).
+/// `AppState::from_context()`).
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -30,6 +31,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state, inside a server function or a page render. Take it before the first `.await`: the
+    /// reactive context is not carried across awaits when a server function runs during server rendering.
+    pub fn from_context() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState is missing from the context");
+            AppError::internal()
+        })
+    }
+
     pub fn new(config: Config, db: PgPool, leptos_options: LeptosOptions) -> Self {
         let auth = AuthService::new(config.auth.clone(), db.clone());
         Self {

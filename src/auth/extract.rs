@@ -46,7 +46,7 @@ pub(super) struct RequestAuth {
 
 impl RequestAuth {
     pub async fn from_context() -> Result<Self, AppError> {
-        let state = leptos::prelude::use_context::<AppState>().ok_or_else(AppError::internal)?;
+        let state = AppState::from_context()?;
         let (jar, headers) = leptos_axum::extract::<(Cookies, HeaderMap)>()
             .await
             .map_err(|e| {

@@ -9,4 +9,5 @@ mod jwks;
 mod notes;
 mod server_fns;
 mod sessions;
+mod startup;
 mod support;

@@ -169,3 +169,37 @@ async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
     );
     assert!(response.text().await.unwrap().contains(">Sign in<"));
 }
+
+#[sqlx::test]
+async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let ada = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    assert_eq!(
+        call(
+            &app,
+            CreateNote::PATH,
+            &[("body", "rendered on the server")],
+            &ada
+        )
+        .await
+        .status(),
+        200
+    );
+
+    let response = app
+        .get("/notes")
+        .header("accept", "text/html")
+        .header("cookie", ada.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("rendered on the server"),
+        "the note is in the server-rendered page"
+    );
+}
