@@ -15,22 +15,21 @@ use super::service::NewSession;
 pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
 
 pub fn access(config: &AuthConfig, token: String) -> Cookie<'static> {
-    build(
-        config,
-        &config.access_cookie,
-        config.access_cookie.name.clone(),
-        token,
-        config.access_cookie.max_age as i64,
-    )
+    token_cookie(config, &config.access_cookie, token)
 }
 
 pub fn refresh(config: &AuthConfig, token: String) -> Cookie<'static> {
+    token_cookie(config, &config.refresh_cookie, token)
+}
+
+/// A session cookie whose lifetime is the one configured for it.
+fn token_cookie(config: &AuthConfig, settings: &CookieSettings, token: String) -> Cookie<'static> {
     build(
         config,
-        &config.refresh_cookie,
-        config.refresh_cookie.name.clone(),
+        settings,
+        settings.name.clone(),
         token,
-        config.refresh_cookie.max_age as i64,
+        settings.max_age as i64,
     )
 }
 

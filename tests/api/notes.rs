@@ -7,20 +7,6 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-async fn call(
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-    session: &Session,
-) -> reqwest::Response {
-    app.post(path)
-        .header("cookie", session.cookie_header())
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[sqlx::test]
 async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
     let proxy = TestProxy::start().await;
@@ -32,41 +18,39 @@ async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
         .sign_in(&proxy.token("bob@example.com", json!({})))
         .await;
 
-    let response = call(
-        &app,
-        CreateNote::PATH,
-        &[("body", "  ada's secret  ")],
-        &ada,
-    )
-    .await;
+    let response = app
+        .call(CreateNote::PATH, &[("body", "  ada's secret  ")], &ada)
+        .await;
     assert_eq!(response.status(), 200);
     let note: Value = response.json().await.unwrap();
     assert_eq!(note["body"], "ada's secret");
     let id = note["id"].as_str().unwrap().to_owned();
 
-    let listed: Value = call(&app, ListNotes::PATH, &[], &bob)
+    let listed: Value = app
+        .call(ListNotes::PATH, &[], &bob)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(listed, json!([]));
-    let response = call(&app, DeleteNote::PATH, &[("id", &id)], &bob).await;
+    let response = app.call(DeleteNote::PATH, &[("id", &id)], &bob).await;
     assert_eq!(response.status(), 404);
 
-    let listed: Value = call(&app, ListNotes::PATH, &[], &ada)
+    let listed: Value = app
+        .call(ListNotes::PATH, &[], &ada)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(listed, json!([{"id": id, "body": "ada's secret"}]));
     assert_eq!(
-        call(&app, DeleteNote::PATH, &[("id", &id)], &ada)
+        app.call(DeleteNote::PATH, &[("id", &id)], &ada)
             .await
             .status(),
         200
     );
     assert_eq!(
-        call(&app, DeleteNote::PATH, &[("id", &id)], &ada)
+        app.call(DeleteNote::PATH, &[("id", &id)], &ada)
             .await
             .status(),
         404
@@ -81,25 +65,25 @@ async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
         .sign_in(&proxy.token("ada@example.com", json!({})))
         .await;
 
-    let response = call(&app, CreateNote::PATH, &[("body", "   ")], &ada).await;
+    let response = app.call(CreateNote::PATH, &[("body", "   ")], &ada).await;
     assert_eq!(response.status(), 400);
     assert_eq!(detail(response).await, "A note cannot be empty.");
     let long = "x".repeat(1001);
     assert_eq!(
-        call(&app, CreateNote::PATH, &[("body", &long)], &ada)
+        app.call(CreateNote::PATH, &[("body", &long)], &ada)
             .await
             .status(),
         400
     );
     assert_eq!(
-        call(&app, DeleteNote::PATH, &[("id", "not-a-uuid")], &ada)
+        app.call(DeleteNote::PATH, &[("id", "not-a-uuid")], &ada)
             .await
             .status(),
         400
     );
 
     assert_eq!(
-        call(&app, ListNotes::PATH, &[], &Session::default())
+        app.call(ListNotes::PATH, &[], &Session::default())
             .await
             .status(),
         401
@@ -178,8 +162,7 @@ async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
         .sign_in(&proxy.token("ada@example.com", json!({})))
         .await;
     assert_eq!(
-        call(
-            &app,
+        app.call(
             CreateNote::PATH,
             &[("body", "rendered on the server")],
             &ada

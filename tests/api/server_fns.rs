@@ -7,20 +7,6 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-async fn call(
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-    session: &Session,
-) -> reqwest::Response {
-    app.post(path)
-        .header("cookie", session.cookie_header())
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn body(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
 }
@@ -31,13 +17,13 @@ async fn exchange_refresh_current_and_logout(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let token = proxy.token("ada@example.com", json!({}));
 
-    let response = call(
-        &app,
-        ExchangeToken::PATH,
-        &[("token", &token)],
-        &Session::default(),
-    )
-    .await;
+    let response = app
+        .call(
+            ExchangeToken::PATH,
+            &[("token", &token)],
+            &Session::default(),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let mut session = Session::from_response(&response);
     assert!(session.get("access_token").is_some() && session.get("refresh_token").is_some());
@@ -50,22 +36,22 @@ async fn exchange_refresh_current_and_logout(db: PgPool) {
         "the access token expires in 300 s"
     );
 
-    let response = call(&app, CurrentSession::PATH, &[], &session).await;
+    let response = app.call(CurrentSession::PATH, &[], &session).await;
     assert_eq!(response.status(), 200);
     assert_eq!(body(response).await["access_expires_at"], expires);
 
-    let response = call(&app, RefreshSession::PATH, &[], &session).await;
+    let response = app.call(RefreshSession::PATH, &[], &session).await;
     assert_eq!(response.status(), 200);
     let before = session.clone();
     session.update(&response);
     assert_ne!(session.get("refresh_token"), before.get("refresh_token"));
     assert_eq!(body(response).await["user"]["email"], "ada@example.com");
 
-    let response = call(&app, Logout::PATH, &[], &session).await;
+    let response = app.call(Logout::PATH, &[], &session).await;
     assert_eq!(response.status(), 200);
     session.update(&response);
     assert!(session.get("access_token").is_none());
-    let response = call(&app, RefreshSession::PATH, &[], &before).await;
+    let response = app.call(RefreshSession::PATH, &[], &before).await;
     assert_eq!(response.status(), 401);
 }
 
@@ -75,31 +61,33 @@ async fn failures_carry_their_status(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let none = Session::default();
 
-    let response = call(&app, CurrentSession::PATH, &[], &none).await;
+    let response = app.call(CurrentSession::PATH, &[], &none).await;
     assert_eq!(response.status(), 401);
     assert_eq!(
         body(response).await,
         json!({"status": 401, "detail": "Authentication credentials were not provided."})
     );
 
-    let response = call(&app, ExchangeToken::PATH, &[("token", "garbage")], &none).await;
+    let response = app
+        .call(ExchangeToken::PATH, &[("token", "garbage")], &none)
+        .await;
     assert_eq!(response.status(), 401);
-    let response = call(&app, ExchangeToken::PATH, &[("token", "")], &none).await;
+    let response = app.call(ExchangeToken::PATH, &[("token", "")], &none).await;
     assert_eq!(response.status(), 400);
-    let response = call(&app, ExchangeToken::PATH, &[], &none).await;
+    let response = app.call(ExchangeToken::PATH, &[], &none).await;
     assert_eq!(
         response.status(),
         400,
         "a missing argument is the caller's fault"
     );
 
-    let response = call(
-        &app,
-        RefreshSession::PATH,
-        &[],
-        &none.clone().with("refresh_token", "forged"),
-    )
-    .await;
+    let response = app
+        .call(
+            RefreshSession::PATH,
+            &[],
+            &none.clone().with("refresh_token", "forged"),
+        )
+        .await;
     assert_eq!(response.status(), 401);
     let cleared = set_cookies(&response)
         .iter()
@@ -110,14 +98,18 @@ async fn failures_carry_their_status(db: PgPool) {
     let token = proxy.token("ada@example.com", json!({}));
     proxy.stop();
     let cold = TestApp::start(app.db.clone(), proxy_env(&proxy)).await;
-    let response = call(&cold, ExchangeToken::PATH, &[("token", &token)], &none).await;
+    let response = cold
+        .call(ExchangeToken::PATH, &[("token", &token)], &none)
+        .await;
     assert_eq!(response.status(), 503);
 }
 
 #[sqlx::test]
 async fn dev_mode_current_session_is_the_dev_user(db: PgPool) {
     let app = TestApp::start(db, base_env()).await;
-    let response = call(&app, CurrentSession::PATH, &[], &Session::default()).await;
+    let response = app
+        .call(CurrentSession::PATH, &[], &Session::default())
+        .await;
     assert_eq!(response.status(), 200);
     let info = body(response).await;
     assert_eq!(info["user"]["email"], "dev@localhost");

@@ -315,6 +315,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Calls a server function the way the Leptos client does: a same-origin, form-encoded POST.
+    pub async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        session: &Session,
+    ) -> reqwest::Response {
+        self.post(path)
+            .header("cookie", session.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn user_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM users")
             .fetch_one(&self.db)
