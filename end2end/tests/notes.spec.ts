@@ -31,3 +31,23 @@ test("notes: create, list and delete; another user sees none of them", async ({ 
   await expect(otherPage.getByTestId("no-notes")).toBeVisible();
   await other.close();
 });
+
+test("a call that meets an expired session refreshes once and succeeds", async ({ page, context }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "late@example.com", firstName: "Late", lastName: "Comer" });
+  await expect(page.getByTestId("no-notes")).toBeVisible();
+  const seen: string[] = [];
+  page.on("response", (response) => {
+    const url = response.url();
+    if (url.includes("create_note") || url.includes("refresh_session")) {
+      seen.push(`${url.includes("create_note") ? "create_note" : "refresh_session"} ${response.status()}`);
+    }
+  });
+  // The access cookie is gone (expired), and the refresh timer has not fired yet.
+  await context.clearCookies({ name: "access_token" });
+  await page.getByLabel("New note").fill("written after expiry");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByTestId("notes")).toContainText("written after expiry");
+  expect(seen.slice(0, 3)).toEqual(["create_note 401", "refresh_session 200", "create_note 200"]);
+  await expect(page.getByTestId("user-name")).toHaveText("Late Comer");
+});
