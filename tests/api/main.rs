@@ -3,6 +3,7 @@
 
 mod contract;
 mod csrf;
+mod dev_auth_proxy;
 mod forgery;
 mod health;
 mod jwks;

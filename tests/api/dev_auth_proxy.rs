@@ -1,0 +1,198 @@
+//! The dev auth proxy binary: loopback-only redirects, the token it issues, and key rotation.
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use serde_json::Value;
+
+struct ProxyProcess {
+    child: Child,
+    url: String,
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_proxy() -> ProxyProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_dev-auth-proxy"))
+        .env("DEV_AUTH_PROXY_ADDR", format!("127.0.0.1:{port}"))
+        .env("DEV_AUTH_PROXY_TOKEN_LIFETIME", "120")
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/.well-known/jwks.json"))
+            .await
+            .is_ok()
+        {
+            return ProxyProcess { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the dev auth proxy did not start");
+}
+
+#[tokio::test]
+async fn only_loopback_redirects_are_accepted() {
+    let proxy = start_proxy().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = |uri: &str| {
+        format!(
+            "{}/login?redirect_uri={}&state=s1",
+            proxy.url,
+            urlencode(uri)
+        )
+    };
+    for uri in [
+        "http://127.0.0.1:3000/auth/callback",
+        "http://localhost:3000/auth/callback",
+        "http://[::1]:3000/auth/callback",
+    ] {
+        assert_eq!(
+            http.get(form(uri)).send().await.unwrap().status(),
+            200,
+            "{uri}"
+        );
+    }
+    for uri in [
+        "https://evil.com/auth/callback",
+        "http://127.0.0.1.evil.com/cb",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+    ] {
+        assert_eq!(
+            http.get(form(uri)).send().await.unwrap().status(),
+            400,
+            "{uri}"
+        );
+        let response = http
+            .post(format!("{}/login", proxy.url))
+            .form(&[
+                ("redirect_uri", uri),
+                ("state", "s1"),
+                ("email", "a@example.com"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "POST {uri}");
+    }
+    assert_eq!(
+        http.get(format!("{}/login", proxy.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400,
+        "no redirect_uri"
+    );
+}
+
+#[tokio::test]
+async fn signing_in_redirects_with_a_token_and_the_state_and_rotation_keeps_the_old_key() {
+    let proxy = start_proxy().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = || async {
+        let response = http
+            .post(format!("{}/login", proxy.url))
+            .form(&[
+                ("redirect_uri", "http://127.0.0.1:3000/auth/callback"),
+                ("state", "the-state"),
+                ("email", "ada@example.com"),
+                ("first_name", "Ada"),
+                ("last_name", "Lovelace"),
+                ("picture", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let fragment = location
+            .strip_prefix("http://127.0.0.1:3000/auth/callback#")
+            .expect(&location)
+            .to_owned();
+        let params: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(fragment.as_bytes())
+                .into_owned()
+                .collect();
+        assert_eq!(params["state"], "the-state");
+        params["token"].clone()
+    };
+    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    let jwks = || async {
+        http.get(format!("{}/.well-known/jwks.json", proxy.url))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+
+    let first = sign_in().await;
+    let header = jsonwebtoken::decode_header(&first).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    let keys = jwks().await;
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(keys["keys"][0]["kid"], kid(&first));
+    let n = keys["keys"][0]["n"].as_str().unwrap();
+    let e = keys["keys"][0]["e"].as_str().unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(n, e).unwrap();
+    let claims = jsonwebtoken::decode::<Value>(
+        &first,
+        &key,
+        &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256),
+    )
+    .unwrap()
+    .claims;
+    assert_eq!(claims["email"], "ada@example.com");
+    assert_eq!(claims["first_name"], "Ada");
+    assert_eq!(claims["user_id"], "dev-ada@example.com");
+    assert!(
+        (claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()) == 120,
+        "the configured lifetime"
+    );
+
+    let rotated: Value = http
+        .post(format!("{}/rotate", proxy.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second = sign_in().await;
+    assert_eq!(kid(&second), rotated["kid"].as_str().unwrap());
+    assert_ne!(kid(&second), kid(&first));
+    let kids: Vec<String> = jwks().await["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kids,
+        [kid(&second), kid(&first)],
+        "the new key first, the old one still published"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
