@@ -93,12 +93,11 @@ mod server {
                 Body::from("{\"status\":500,\"detail\":\"Internal server error.\"}"),
             );
         };
-        if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-            if let Ok(status) = StatusCode::from_u16(error.status) {
-                if status.is_client_error() || status.is_server_error() {
-                    parts.status = status;
-                }
-            }
+        if let Ok(error) = serde_json::from_slice::<AppError>(&bytes)
+            && let Ok(status) = StatusCode::from_u16(error.status)
+            && (status.is_client_error() || status.is_server_error())
+        {
+            parts.status = status;
         }
         Response::from_parts(parts, Body::from(bytes))
     }

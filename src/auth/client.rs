@@ -103,10 +103,11 @@ where
     let auth = use_context::<Auth>();
     let result = call().await;
     #[cfg(feature = "hydrate")]
-    if let (Err(e), Some(auth)) = (&result, auth) {
-        if e.is_unauthorized() && browser::refresh_now(auth).await {
-            return call().await;
-        }
+    if let (Err(e), Some(auth)) = (&result, auth)
+        && e.is_unauthorized()
+        && browser::refresh_now(auth).await
+    {
+        return call().await;
     }
     result
 }
@@ -309,14 +310,15 @@ mod browser {
         let shared = local_storage()
             .and_then(|s| s.get_item(SHARED_EXPIRY).ok().flatten())
             .and_then(|v| v.parse::<i64>().ok());
-        if let (Some(shared), Some(known)) = (shared, known) {
-            if shared > known && shared as f64 > now() + 1.0 {
-                if let Some(mut session) = auth.session_untracked() {
-                    session.access_expires_at = Some(shared);
-                    auth.set(Some(session));
-                }
-                return true;
+        if let (Some(shared), Some(known)) = (shared, known)
+            && shared > known
+            && shared as f64 > now() + 1.0
+        {
+            if let Some(mut session) = auth.session_untracked() {
+                session.access_expires_at = Some(shared);
+                auth.set(Some(session));
             }
+            return true;
         }
         match refresh_session().await {
             Ok(session) => {

@@ -109,10 +109,11 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let here = move || path_with_query(pathname.get(), search.get());
     // Straight to the sign-in page when the page loads signed out; after a sign-out, wait for a click.
     Effect::new(move |_| {
-        if auth.signed_out() && !auth.signed_out_since_load() {
-            if let Some(login_url) = auth.login_url() {
-                begin_sign_in(&login_url, &here());
-            }
+        if auth.signed_out()
+            && !auth.signed_out_since_load()
+            && let Some(login_url) = auth.login_url()
+        {
+            begin_sign_in(&login_url, &here());
         }
     });
     let children = StoredValue::new(children);

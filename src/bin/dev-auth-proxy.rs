@@ -163,15 +163,8 @@ struct LoginForm {
 
 /// Only `http(s)://` URLs on the loopback interface: this proxy signs anyone in, so its tokens must never
 /// travel anywhere else.
-fn loopback_redirect(uri: &str) -> Result<Url, Response> {
-    let refused = |why: &str| {
-        (
-            StatusCode::BAD_REQUEST,
-            Html(page("Sign-in refused", &escape(why))),
-        )
-            .into_response()
-    };
-    let url = Url::parse(uri).map_err(|_| refused("redirect_uri is not a valid URL."))?;
+fn loopback_redirect(uri: &str) -> Result<Url, &'static str> {
+    let url = Url::parse(uri).map_err(|_| "redirect_uri is not a valid URL.")?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -179,9 +172,7 @@ fn loopback_redirect(uri: &str) -> Result<Url, Response> {
         None => false,
     };
     if !matches!(url.scheme(), "http" | "https") || !loopback {
-        return Err(refused(
-            "redirect_uri must be an http(s) URL on 127.0.0.1, localhost or [::1].",
-        ));
+        return Err("redirect_uri must be an http(s) URL on 127.0.0.1, localhost or [::1].");
     }
     Ok(url)
 }
@@ -197,8 +188,8 @@ async fn login_form(Query(query): Query<LoginQuery>) -> Response {
         )
             .into_response();
     };
-    if let Err(refused) = loopback_redirect(&redirect_uri) {
-        return refused;
+    if let Err(why) = loopback_redirect(&redirect_uri) {
+        return refused(why);
     }
     let form = format!(
         r#"<form method="post" action="/login">
@@ -219,7 +210,7 @@ async fn login_form(Query(query): Query<LoginQuery>) -> Response {
 async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Response {
     let mut redirect = match loopback_redirect(&form.redirect_uri) {
         Ok(url) => url,
-        Err(refused) => return refused,
+        Err(why) => return refused(why),
     };
     if form.email.trim().is_empty() {
         return (
@@ -251,6 +242,14 @@ async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Resp
         .finish();
     redirect.set_fragment(Some(&fragment));
     Redirect::to(redirect.as_str()).into_response()
+}
+
+fn refused(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(page("Sign-in refused", &escape(why))),
+    )
+        .into_response()
 }
 
 fn page(title: &str, body: &str) -> String {

@@ -23,7 +23,7 @@ async fn start_proxy() -> ProxyProcess {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_dev-auth-proxy"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dev-auth-proxy"))
         .env("DEV_AUTH_PROXY_ADDR", format!("127.0.0.1:{port}"))
         .env("DEV_AUTH_PROXY_TOKEN_LIFETIME", "120")
         .spawn()
@@ -38,6 +38,8 @@ async fn start_proxy() -> ProxyProcess {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the dev auth proxy did not start");
 }
 
