@@ -9,7 +9,8 @@ use tower_cookies::cookie::time::Duration;
 use tower_cookies::{Cookie, Cookies};
 
 use super::config::{AuthConfig, CookieSettings};
-use super::service::NewSession;
+use super::error::AuthError;
+use super::service::{AuthService, NewSession, SignIn, seconds_until};
 
 /// govector-auth's name for the cookie holding the proxy token.
 pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
@@ -48,6 +49,37 @@ pub fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Coo
 pub fn set_session(jar: &Cookies, config: &AuthConfig, session: &NewSession) {
     jar.add(access(config, session.access.clone()));
     jar.add(refresh(config, session.refresh.clone()));
+}
+
+/// Sets the session cookies and `uga_jwt` after a successful proxy-token exchange.
+pub fn set_sign_in(jar: &Cookies, config: &AuthConfig, sign_in: &SignIn, proxy_token: String) {
+    set_session(jar, config, &sign_in.session);
+    jar.add(self::proxy_token(
+        config,
+        proxy_token,
+        seconds_until(sign_in.proxy_token_expires_at),
+    ));
+}
+
+/// Rotates the refresh token into new session cookies. A refused token (401) clears them; other failures
+/// (database down) leave them for a later try.
+pub async fn refresh_into_jar(
+    jar: &Cookies,
+    auth: &AuthService,
+    refresh_token: Option<&str>,
+) -> Result<NewSession, AuthError> {
+    match auth.refresh(refresh_token).await {
+        Ok(session) => {
+            set_session(jar, auth.config(), &session);
+            Ok(session)
+        }
+        Err(e) => {
+            if e.status() == axum::http::StatusCode::UNAUTHORIZED {
+                clear_session(jar, auth.config());
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Deletes all three cookies.

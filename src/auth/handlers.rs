@@ -9,10 +9,10 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower_cookies::Cookies;
 
-use super::cookies::{self, clear_session, set_session};
+use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
 use super::extract::CurrentUser;
-use super::service::{AuthService, Credentials, seconds_until};
+use super::service::{AuthService, Credentials};
 use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -31,12 +31,7 @@ async fn exchange(
 ) -> Result<Json<Value>, AuthError> {
     let token = token_from_body(&body)?;
     let sign_in = auth.exchange(&token).await?;
-    set_session(&jar, auth.config(), &sign_in.session);
-    jar.add(cookies::proxy_token(
-        auth.config(),
-        token,
-        seconds_until(sign_in.proxy_token_expires_at),
-    ));
+    set_sign_in(&jar, auth.config(), &sign_in, token);
     Ok(Json(json!({ "user": sign_in.user })))
 }
 
@@ -59,17 +54,9 @@ fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
 /// `POST /api/accounts/auth/refresh` (refresh cookie) → 204 with new cookies, or 401 with the cookies cleared.
 async fn refresh(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Response {
     let credentials = Credentials::from_request(auth.config(), &jar, &headers);
-    match auth.refresh(credentials.refresh_cookie.as_deref()).await {
-        Ok(session) => {
-            set_session(&jar, auth.config(), &session);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => {
-            if e.status() == StatusCode::UNAUTHORIZED {
-                clear_session(&jar, auth.config());
-            }
-            e.into_response()
-        }
+    match refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 

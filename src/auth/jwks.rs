@@ -79,7 +79,7 @@ impl JwksClient {
 
     pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
         let asked_at = Instant::now();
-        if let Some(found) = self.cached(kid, false).await {
+        if let Some(found) = self.fresh(kid).await {
             return found;
         }
         let _fetching = self.fetching.lock().await;
@@ -105,29 +105,22 @@ impl JwksClient {
         }
         // Stale or no keys, and the proxy just failed: answer from what is held without asking again.
         if !fresh && recently_failed {
-            return self
-                .cached(kid, true)
-                .await
-                .unwrap_or(Err(KeyError::Unavailable));
+            return lookup(&*self.cache.read().await, kid);
         }
         self.fetch(fresh).await;
         let cache = self.cache.read().await;
         lookup(&cache, kid)
     }
 
-    /// The cached answer, if the cache can give one: fresh keys (or, with `stale_ok`, any keys held).
-    async fn cached(
-        &self,
-        kid: &str,
-        stale_ok: bool,
-    ) -> Option<Result<Arc<DecodingKey>, KeyError>> {
+    /// The key, if the cache is fresh and holds it.
+    async fn fresh(&self, kid: &str) -> Option<Result<Arc<DecodingKey>, KeyError>> {
         let cache = self.cache.read().await;
         let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
-        match cache.keys.get(kid) {
-            Some(key) if fresh || stale_ok => Some(Ok(key.clone())),
-            None if stale_ok && cache.fetched_at.is_some() => Some(Err(KeyError::UnknownKid)),
-            _ => None,
-        }
+        cache
+            .keys
+            .get(kid)
+            .filter(|_| fresh)
+            .map(|key| Ok(key.clone()))
     }
 
     /// `for_unknown_kid`: the cache was fresh, so this fetch is one an unknown `kid` caused.

@@ -2,12 +2,12 @@
 //! session before the page renders, so the first HTML is already signed in (no signed-out flash).
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_cookies::Cookies;
 
-use super::cookies::{clear_session, set_session};
+use super::cookies::refresh_into_jar;
 use super::service::Credentials;
 use crate::server::AppState;
 
@@ -26,13 +26,8 @@ pub async fn refresh_before_render(
             .is_some_and(|token| auth.access_token_is_valid(token));
         if !access_valid && credentials.refresh_cookie.is_some() {
             // The page renders from the cookie jar, which now holds the new (or deleted) cookies.
-            match auth.refresh(credentials.refresh_cookie.as_deref()).await {
-                Ok(session) => set_session(&jar, auth.config(), &session),
-                Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
-                    clear_session(&jar, auth.config())
-                }
-                Err(_) => {}
-            }
+            // A database outage leaves the cookies alone; the page then renders from what it has.
+            let _ = refresh_into_jar(&jar, auth, credentials.refresh_cookie.as_deref()).await;
         }
     }
     next.run(request).await

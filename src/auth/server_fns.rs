@@ -8,19 +8,13 @@ use crate::error::AppError;
 /// Exchanges a proxy token (from the sign-in callback) for a session.
 #[server]
 pub async fn exchange_token(token: String) -> Result<SessionInfo, AppError> {
-    use super::cookies::{self, set_session};
+    use super::cookies::set_sign_in;
     use super::extract::RequestAuth;
-    use super::service::seconds_until;
 
     let request = RequestAuth::from_context().await?;
     let sign_in = request.auth.exchange(&token).await?;
     let config = request.auth.config();
-    set_session(&request.jar, config, &sign_in.session);
-    request.jar.add(cookies::proxy_token(
-        config,
-        token,
-        seconds_until(sign_in.proxy_token_expires_at),
-    ));
+    set_sign_in(&request.jar, config, &sign_in, token);
     Ok(SessionInfo {
         user: sign_in.user,
         access_expires_at: Some(sign_in.session.access_expires_at),
@@ -31,26 +25,18 @@ pub async fn exchange_token(token: String) -> Result<SessionInfo, AppError> {
 /// Rotates the refresh cookie; on failure the session cookies are cleared and the status is 401.
 #[server]
 pub async fn refresh_session() -> Result<SessionInfo, AppError> {
-    use super::cookies::{clear_session, set_session};
+    use super::cookies::refresh_into_jar;
     use super::extract::RequestAuth;
     use super::service::Credentials;
 
     let request = RequestAuth::from_context().await?;
     let config = request.auth.config();
-    let session = match request
-        .auth
-        .refresh(request.credentials.refresh_cookie.as_deref())
-        .await
-    {
-        Ok(session) => session,
-        Err(e) => {
-            if e.status() == axum::http::StatusCode::UNAUTHORIZED {
-                clear_session(&request.jar, config);
-            }
-            return Err(e.into());
-        }
-    };
-    set_session(&request.jar, config, &session);
+    let session = refresh_into_jar(
+        &request.jar,
+        &request.auth,
+        request.credentials.refresh_cookie.as_deref(),
+    )
+    .await?;
     let credentials = Credentials {
         access_cookie: Some(session.access.clone()),
         ..Credentials::default()
