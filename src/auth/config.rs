@@ -26,6 +26,9 @@ pub struct AuthConfig {
     pub refresh_reuse_grace: Duration,
     pub jwks_cache_ttl: Duration,
     pub jwks_refetch_cooldown: Duration,
+    /// How long a user looked up for a request is reused before Postgres is asked again; zero turns the
+    /// cache off. At most the access-token lifetime, so a deactivated user loses access within it.
+    pub user_cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +152,19 @@ impl AuthConfig {
             ));
         }
 
+        let user_cache_seconds =
+            env.number("USER_CACHE_SECONDS", 30.min(access_cookie.max_age), 0)?;
+        if user_cache_seconds > access_cookie.max_age {
+            return Err(ConfigError::invalid(
+                "USER_CACHE_SECONDS",
+                &user_cache_seconds.to_string(),
+                format!(
+                    "at most the access-token lifetime (ACCESS_TOKEN_COOKIE_MAX_AGE = {}), so a deactivated user loses access within it",
+                    access_cookie.max_age
+                ),
+            ));
+        }
+
         Ok(Self {
             proxy,
             dev_user_email: env.string("DEV_USER_EMAIL", "dev@localhost"),
@@ -168,6 +184,7 @@ impl AuthConfig {
                 30,
                 0,
             )?),
+            user_cache_ttl: Duration::from_secs(user_cache_seconds),
         })
     }
 
@@ -329,6 +346,30 @@ mod tests {
         );
         assert_eq!(config.access_cookie.same_site, SameSite::Lax);
         assert!(!config.partitioned);
+        assert_eq!(config.user_cache_ttl, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_user_cache_never_outlives_an_access_token() {
+        let short = Env::from_pairs([("ACCESS_TOKEN_COOKIE_MAX_AGE", "5")]);
+        assert_eq!(
+            AuthConfig::from_env(&short, false).unwrap().user_cache_ttl,
+            Duration::from_secs(5),
+            "the default follows a shorter access lifetime"
+        );
+        let off = Env::from_pairs([("USER_CACHE_SECONDS", "0")]);
+        assert!(
+            AuthConfig::from_env(&off, false)
+                .unwrap()
+                .user_cache_ttl
+                .is_zero()
+        );
+        let long = Env::from_pairs([("USER_CACHE_SECONDS", "301")]);
+        let err = AuthConfig::from_env(&long, false).unwrap_err().to_string();
+        assert!(
+            err.starts_with("USER_CACHE_SECONDS=\"301\" is invalid") && err.contains("= 300"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Request flow: `handlers` (REST routes) and `server_fns` (Leptos) are thin; both call [`AuthService`] in
 //! `service`, which verifies proxy tokens (`proxy_token` with keys from `jwks`), issues the app's tokens
-//! (`tokens`), rotates refresh tokens (`refresh_tokens`) and upserts users (`users`). `cookies` builds the
-//! cookies, `csrf` guards every unsafe request and `extract` gives handlers the signed-in user.
+//! (`tokens`), rotates refresh tokens (`refresh_tokens`), upserts users (`users`) and keeps recently seen
+//! users in memory for a few seconds (`user_cache`). `cookies` builds the cookies, `csrf` guards every
+//! unsafe request and `extract` gives handlers the signed-in user.
 //! `page_session` refreshes an expired session before a page renders.
 //!
 //! In the browser: `client` (the `Auth` context, sign-in redirect, silent refresh, cross-tab sync) and
@@ -22,7 +23,7 @@ pub use server_fns::{current_session, exchange_token, logout, refresh_session, s
 #[cfg(feature = "ssr")]
 mod config;
 #[cfg(feature = "ssr")]
-mod cookies;
+pub mod cookies;
 #[cfg(feature = "ssr")]
 pub mod csrf;
 #[cfg(feature = "ssr")]
@@ -36,13 +37,15 @@ pub mod jwks;
 #[cfg(feature = "ssr")]
 mod page_session;
 #[cfg(feature = "ssr")]
-mod proxy_token;
+pub mod proxy_token;
 #[cfg(feature = "ssr")]
 pub mod refresh_tokens;
 #[cfg(feature = "ssr")]
 mod service;
 #[cfg(feature = "ssr")]
 mod tokens;
+#[cfg(feature = "ssr")]
+mod user_cache;
 #[cfg(feature = "ssr")]
 mod users;
 
@@ -59,7 +62,7 @@ pub use handlers::routes;
 #[cfg(feature = "ssr")]
 pub use page_session::refresh_before_render;
 #[cfg(feature = "ssr")]
-pub use service::AuthService;
+pub use service::{AuthService, Credentials};
 
 /// The signed-in user, as `GET /api/accounts/me/` returns it (govector-auth's shape, with a string id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ use super::error::AuthError;
 use super::jwks::JwksClient;
 use super::proxy_token::ProxyTokenVerifier;
 use super::tokens::{Claims, TokenKeys, TokenType, now};
-use super::users;
+use super::user_cache::UserCache;
+use super::users::{self, UserRow};
 use super::{User, refresh_tokens};
 
 /// The credentials a request carries.
@@ -83,6 +84,7 @@ struct Inner {
     keys: TokenKeys,
     /// `None` in dev mode.
     verifier: Option<ProxyTokenVerifier>,
+    users: UserCache,
 }
 
 impl AuthService {
@@ -96,12 +98,14 @@ impl AuthService {
             ProxyTokenVerifier::new(proxy, jwks)
         });
         let keys = TokenKeys::new(&config);
+        let users = UserCache::new(config.user_cache_ttl);
         Self {
             inner: Arc::new(Inner {
                 config,
                 db,
                 keys,
                 verifier,
+                users,
             }),
         }
     }
@@ -124,6 +128,7 @@ impl AuthService {
         let verifier = self.inner.verifier.as_ref().ok_or(AuthError::DevMode)?;
         let claims = verifier.verify(proxy_token).await?;
         let user = users::upsert_from_claims(&self.inner.db, &claims).await?;
+        self.inner.users.insert(&user);
         if !user.is_active {
             return Err(AuthError::UserInactive);
         }
@@ -180,7 +185,8 @@ impl AuthService {
         self.inner.keys.decode(token, TokenType::Access).is_some()
     }
 
-    /// The signed-in user and when their access token expires.
+    /// The signed-in user and when their access token expires. The user comes from a short-lived cache
+    /// (`USER_CACHE_SECONDS`), so most requests do not touch the database.
     pub async fn current_user(
         &self,
         credentials: &Credentials,
@@ -189,12 +195,7 @@ impl AuthService {
             Principal::Token {
                 user_id,
                 expires_at,
-            } => {
-                let row = users::find(&self.inner.db, user_id)
-                    .await?
-                    .ok_or(AuthError::InvalidAccessToken)?;
-                (row, Some(expires_at))
-            }
+            } => (self.user(user_id).await?, Some(expires_at)),
             Principal::DevUser => (
                 users::dev_user(&self.inner.db, &self.inner.config.dev_user_email).await?,
                 None,
@@ -204,6 +205,19 @@ impl AuthService {
             return Err(AuthError::UserInactive);
         }
         Ok((User::from(row), expires_at))
+    }
+
+    /// A user by id: from the cache, or from Postgres (and then cached).
+    async fn user(&self, id: Uuid) -> Result<UserRow, AuthError> {
+        if let Some(user) = self.inner.users.get(id) {
+            return Ok(user);
+        }
+        // A token for a deleted user is as good as a forged one.
+        let user = users::find(&self.inner.db, id)
+            .await?
+            .ok_or(AuthError::InvalidAccessToken)?;
+        self.inner.users.insert(&user);
+        Ok(user)
     }
 
     /// Ends the session server-side: the refresh token's family is revoked. Cookies are the caller's job.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -54,20 +54,10 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let relay = Relay::start(target).await;
-    let db = pool_options
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_with(connect_options.host("127.0.0.1").port(relay.port))
-        .await
-        .unwrap();
+    let (db, relay) = behind_relay(pool_options, connect_options).await;
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    // Without the user cache, so that every authenticated request needs the database.
+    let app = TestApp::start(db, proxy_env(&proxy).with("USER_CACHE_SECONDS", "0")).await;
     let session = app
         .sign_in(&proxy.token("ada@example.com", json!({})))
         .await;
@@ -97,4 +87,57 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     );
     app.sign_in(&proxy.token("bob@example.com", json!({})))
         .await;
+}
+
+#[sqlx::test]
+async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) {
+    let (db, relay) = behind_relay(pool_options, connect_options).await;
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+
+    relay.go_down();
+    // The signed-in user was cached at sign-in: reading them needs no database.
+    let response = app.me(&session).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["email"],
+        "ada@example.com"
+    );
+    let bearer = app
+        .get("/api/accounts/me/")
+        .bearer_auth(session.get("access_token").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+    // What writes still needs it.
+    assert_eq!(app.refresh(&session).await.status(), 503);
+    relay.come_back();
+    assert_eq!(app.refresh(&session).await.status(), 204);
+}
+
+/// A pool that reaches the test database through a relay that can cut it off.
+async fn behind_relay(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) -> (PgPool, Relay) {
+    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::start(target).await;
+    let db = pool_options
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_with(connect_options.host("127.0.0.1").port(relay.port))
+        .await
+        .unwrap();
+    (db, relay)
 }

@@ -226,24 +226,66 @@ async fn a_grandparent_is_refused_even_within_the_grace_window(db: PgPool) {
 #[sqlx::test]
 async fn an_inactive_user_can_neither_refresh_nor_use_the_app(db: PgPool) {
     let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = TestApp::start(db, proxy_env(&proxy).with("USER_CACHE_SECONDS", "1")).await;
     let session = app
         .sign_in(&proxy.token("ada@example.com", json!({})))
         .await;
+    assert_eq!(app.me(&session).await.status(), 200);
     sqlx::query("UPDATE users SET is_active = false")
         .execute(&app.db)
         .await
         .unwrap();
 
+    // Refreshing and signing in read Postgres: refused at once.
     let response = app.refresh(&session).await;
     assert_eq!(response.status(), 401);
     assert_eq!(detail(response).await, "User is inactive");
-    let response = app.me(&session).await;
-    assert_eq!(response.status(), 401);
     let response = app
         .exchange(&proxy.token("ada@example.com", json!({})))
         .await;
     assert_eq!(response.status(), 401);
+    // The access token still in hand stops working once the cached user expires (USER_CACHE_SECONDS).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = app.me(&session).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(detail(response).await, "User is inactive");
+}
+
+#[sqlx::test]
+async fn a_session_made_on_one_instance_works_on_another(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    // Two instances of the app on one database with the same SECRET_KEY, as behind a load balancer.
+    let a = TestApp::start(db.clone(), proxy_env(&proxy)).await;
+    let b = TestApp::start(db, proxy_env(&proxy)).await;
+    let mut session = a.sign_in(&proxy.token("ada@example.com", json!({}))).await;
+
+    let response = b.me(&session).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["email"],
+        "ada@example.com"
+    );
+    let response = b.refresh(&session).await;
+    assert_eq!(response.status(), 204);
+    session.update(&response);
+    assert_eq!(
+        a.me(&session).await.status(),
+        200,
+        "B's new access token works on A"
+    );
+    let response = a.refresh(&session).await;
+    assert_eq!(response.status(), 204, "B's new refresh token works on A");
+    session.update(&response);
+
+    // Logging out on B ends the session on A too.
+    let response = b
+        .post("/api/accounts/logout/")
+        .header("cookie", session.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(a.refresh(&session).await.status(), 401);
 }
 
 #[sqlx::test]
