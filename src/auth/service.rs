@@ -132,8 +132,15 @@ impl AuthService {
         if !user.is_active {
             return Err(AuthError::UserInactive);
         }
-        let refresh =
-            refresh_tokens::start_family(&self.inner.db, &self.inner.keys, user.id).await?;
+        let service = self.clone();
+        let user_id = user.id;
+        let refresh = run_to_completion(async move {
+            Ok(
+                refresh_tokens::start_family(&service.inner.db, &service.inner.keys, user_id)
+                    .await?,
+            )
+        })
+        .await?;
         Ok(SignIn {
             session: self.session(user.id, &refresh),
             user: user.into(),
@@ -146,14 +153,19 @@ impl AuthService {
         let presented = refresh_token
             .and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
             .ok_or(AuthError::InvalidRefreshToken)?;
-        let child = refresh_tokens::rotate(
-            &self.inner.db,
-            &self.inner.keys,
-            &presented,
-            self.inner.config.refresh_reuse_grace,
-        )
+        let user_id = presented.user_id;
+        let service = self.clone();
+        let child = run_to_completion(async move {
+            refresh_tokens::rotate(
+                &service.inner.db,
+                &service.inner.keys,
+                &presented,
+                service.inner.config.refresh_reuse_grace,
+            )
+            .await
+        })
         .await?;
-        Ok(self.session(presented.user_id, &child))
+        Ok(self.session(user_id, &child))
     }
 
     /// Who the request is, without touching the database unless it is the dev user.
@@ -238,6 +250,18 @@ impl AuthService {
             refresh: self.inner.keys.encode(refresh),
         }
     }
+}
+
+/// Runs a database transaction on its own task, so it finishes even when the request that started it is
+/// dropped (the client went away). sqlx 0.8 returns a connection whose `BEGIN` was cancelled to the pool with
+/// the transaction still open (sqlx issue #4393), and a rotation cut short would be lost to the client.
+async fn run_to_completion<T: Send + 'static>(
+    work: impl Future<Output = Result<T, AuthError>> + Send + 'static,
+) -> Result<T, AuthError> {
+    tokio::spawn(work).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a database task failed");
+        Err(AuthError::Internal)
+    })
 }
 
 /// Seconds until a Unix time, for cookie lifetimes.

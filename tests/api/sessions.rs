@@ -310,3 +310,83 @@ async fn expired_families_are_deleted(db: PgPool) {
         .unwrap();
     assert_eq!(tokens, 1, "the expired family's tokens went with it");
 }
+
+#[sqlx::test]
+async fn requests_abandoned_mid_flight_leave_no_transaction_open(
+    pool_options: sqlx::postgres::PgPoolOptions,
+    connect_options: sqlx::postgres::PgConnectOptions,
+) {
+    use sqlx::Connection;
+    use std::time::Duration;
+
+    // Postgres 5 ms away in each direction, so requests spend most of their time waiting on it.
+    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::with_latency(target, Duration::from_millis(5)).await;
+    let db = pool_options
+        .max_connections(2)
+        .connect_with(connect_options.clone().host("127.0.0.1").port(relay.port))
+        .await
+        .unwrap();
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let token = proxy.token("ada@example.com", json!({}));
+    let session = app.sign_in(&token).await;
+
+    // Clients that give up after 1 to 60 ms: many leave while the server waits on Postgres. After each, no
+    // connection may sit idle inside a transaction.
+    let mut observer = sqlx::PgConnection::connect_with(&connect_options)
+        .await
+        .unwrap();
+    let mut left_open = Vec::new();
+    for i in 0..60u64 {
+        let impatient = reqwest::Client::builder()
+            .timeout(Duration::from_millis(1 + i))
+            .build()
+            .unwrap();
+        let request = if i % 2 == 0 {
+            impatient
+                .post(app.url("/api/accounts/auth/refresh"))
+                .header("cookie", session.cookie_header())
+        } else {
+            impatient
+                .post(app.url("/api/accounts/auth/token"))
+                .json(&json!({ "token": token }))
+        };
+        let _ = request.send().await;
+        // Work that outlives its request finishes within about 100 ms here; a leaked transaction stays.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND state LIKE 'idle in transaction%' AND state_change < now() - interval '50 ms'",
+        )
+        .fetch_one(&mut observer)
+        .await
+        .unwrap();
+        if open > 0 {
+            left_open.push(1 + i);
+        }
+    }
+    assert!(
+        left_open.is_empty(),
+        "a connection went back to the pool inside a transaction after clients gave up at {left_open:?} ms"
+    );
+    // And the app goes on working: a new user's sign-in is committed, and its session refreshes.
+    let fresh = app
+        .sign_in(&proxy.token("bob@example.com", json!({})))
+        .await;
+    assert_eq!(app.me(&fresh).await.status(), 200);
+    assert_eq!(app.refresh(&fresh).await.status(), 204);
+    let families: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM refresh_token_families f JOIN users u ON u.id = f.user_id
+         WHERE u.email = 'bob@example.com'",
+    )
+    .fetch_one(&mut observer)
+    .await
+    .unwrap();
+    assert_eq!(families, 1, "bob's sign-in was committed");
+}

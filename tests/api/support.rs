@@ -414,6 +414,12 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start(target: SocketAddr) -> Self {
+        Self::with_latency(target, Duration::ZERO).await
+    }
+
+    /// A relay that holds every chunk of data for `latency` in each direction, so round trips to Postgres
+    /// take long enough for a test to cut into them.
+    pub async fn with_latency(target: SocketAddr, latency: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let down = Arc::new(Mutex::new(false));
@@ -429,8 +435,18 @@ impl Relay {
                     continue;
                 }
                 let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    if latency.is_zero() {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    } else {
+                        let (client_read, client_write) = inbound.split();
+                        let (server_read, server_write) = outbound.split();
+                        tokio::select! {
+                            _ = delayed_copy(client_read, server_write, latency) => {}
+                            _ = delayed_copy(server_read, client_write, latency) => {}
+                        }
                     }
                 });
                 connections2.lock().unwrap().push(task.abort_handle());
@@ -453,5 +469,20 @@ impl Relay {
 
     pub fn come_back(&self) {
         *self.down.lock().unwrap() = false;
+    }
+}
+
+async fn delayed_copy(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    latency: Duration,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0; 64 * 1024];
+    while let Ok(n @ 1..) = from.read(&mut buffer).await {
+        tokio::time::sleep(latency).await;
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
     }
 }
