@@ -108,6 +108,15 @@ fn benches(c: &mut Criterion) {
         auth.config().access_cookie.name,
         sign_in.session.access
     );
+    c.bench_function("GET /api/health/live in-process (router, no auth)", |b| {
+        b.iter(|| {
+            let request = Request::get("/api/health/live")
+                .body(Body::empty())
+                .unwrap();
+            let response = rt.block_on(app.clone().oneshot(request)).unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        })
+    });
     c.bench_function(
         "GET /api/accounts/me/ in-process (router, cached user)",
         |b| {
