@@ -51,3 +51,24 @@ test("a call that meets an expired session refreshes once and succeeds", async (
   expect(seen.slice(0, 3)).toEqual(["create_note 401", "refresh_session 200", "create_note 200"]);
   await expect(page.getByTestId("user-name")).toHaveText("Late Comer");
 });
+
+test("a silent refresh leaves the page alone: what the user is typing stays", async ({ page }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "typist@example.com", firstName: "Ty", lastName: "Pist" });
+  await expect(page.getByTestId("no-notes")).toBeVisible();
+  await page.getByLabel("New note").fill("half-written thought");
+
+  // The 5-second access token is refreshed after about 3.75 s.
+  const refreshed = page.waitForResponse((r) => r.url().includes("refresh_session"), { timeout: 10_000 });
+  const reloads: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("list_notes")) reloads.push(request.url());
+  });
+  expect((await refreshed).status()).toBe(200);
+  await page.waitForTimeout(500);
+
+  await expect(page.getByLabel("New note")).toHaveValue("half-written thought");
+  expect(reloads, "the notes were not fetched again").toEqual([]);
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByTestId("notes")).toContainText("half-written thought");
+});

@@ -27,8 +27,11 @@ pub fn safe_return_path(path: &str) -> String {
 #[derive(Clone, Copy)]
 pub struct Auth {
     status: Resource<Result<AuthStatus, AppError>>,
-    /// What the browser learnt since the page loaded (sign-in, refresh, sign-out); wins over `status`.
+    /// Who the browser learnt is signed in since the page loaded (sign-in, sign-out); wins over `status`.
     local: RwSignal<Option<Option<SessionInfo>>>,
+    /// The access token's expiry after a refresh. Kept apart from `local` so that a refresh, which changes
+    /// only this, re-renders nothing (a protected page would otherwise lose what the user was typing).
+    refreshed_expiry: RwSignal<Option<i64>>,
 }
 
 impl Auth {
@@ -37,6 +40,7 @@ impl Auth {
         let auth = Self {
             status: Resource::new_blocking(|| (), |_| session_status()),
             local: RwSignal::new(None),
+            refreshed_expiry: RwSignal::new(None),
         };
         provide_context(auth);
         #[cfg(feature = "hydrate")]
@@ -48,7 +52,8 @@ impl Auth {
         expect_context::<Self>()
     }
 
-    /// The current session, if signed in. Reactive; `None` while the status loads.
+    /// The current session, if signed in. Reactive; `None` while the status loads. A refresh does not
+    /// change it: its `access_expires_at` is the one seen at sign-in or page load (see [`Auth::expires_at`]).
     pub fn session(&self) -> Option<SessionInfo> {
         match self.local.get() {
             Some(local) => local,
@@ -88,8 +93,21 @@ impl Auth {
         self.status.get().and_then(Result::err)
     }
 
+    /// When the current access token expires (Unix seconds), refreshes included. Reactive.
+    pub fn expires_at(&self) -> Option<i64> {
+        let session = self.session()?;
+        self.refreshed_expiry.get().or(session.access_expires_at)
+    }
+
     fn set(&self, session: Option<SessionInfo>) {
-        self.local.set(Some(session));
+        self.refreshed_expiry
+            .set(session.as_ref().and_then(|s| s.access_expires_at));
+        let same_user = untrack(|| self.session())
+            .zip(session.as_ref())
+            .is_some_and(|(old, new)| old.user == new.user && old.dev_mode == new.dev_mode);
+        if !same_user {
+            self.local.set(Some(session));
+        }
     }
 }
 
@@ -248,7 +266,7 @@ mod browser {
         // Refresh at three quarters of the access token's remaining life.
         let timer = StoredValue::new(None::<TimeoutHandle>);
         Effect::new(move |_| {
-            let expiry = auth.session().and_then(|s| s.access_expires_at);
+            let expiry = auth.expires_at();
             if let Some(handle) = timer.get_value() {
                 handle.clear();
             }
@@ -271,10 +289,8 @@ mod browser {
             if document().visibility_state() != web_sys::VisibilityState::Visible {
                 return;
             }
-            let due = auth
-                .session()
-                .and_then(|s| s.access_expires_at)
-                .is_some_and(|expiry| expiry as f64 - now() < 60.0);
+            let due =
+                untrack(|| auth.expires_at()).is_some_and(|expiry| expiry as f64 - now() < 60.0);
             if due {
                 spawn_local(async move {
                     refresh_now(auth).await;
@@ -293,7 +309,7 @@ mod browser {
     }
 
     async fn refresh_locked(auth: Auth) -> bool {
-        let known = auth.session_untracked().and_then(|s| s.access_expires_at);
+        let known = untrack(|| auth.expires_at());
         let task = Closure::once_into_js(move || -> js_sys::Promise {
             future_to_promise(
                 async move { Ok(JsValue::from_bool(refresh_in_lock(auth, known).await)) },
