@@ -121,7 +121,7 @@ fn main() {
 
     // One unused refresh token per request: reusing one would be reuse detection, not a refresh.
     let refresh_count =
-        (returning.requests_per_second() * settings.seconds as f64 * 3.0) as usize + 1000;
+        (returning.requests_per_second() * settings.seconds as f64 * 1.5) as usize + 1000;
     let prepared = Instant::now();
     let refresh_sessions = runtime.block_on(client.sign_in_many(&returning_tokens, refresh_count));
     println!(
