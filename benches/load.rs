@@ -49,7 +49,7 @@ fn main() {
         sustained_seconds: setting("BENCH_SUSTAINED_SECONDS", 60),
     };
     let runtime = tokio::runtime::Runtime::new().expect("Tokio runtime");
-    let work = std::env::temp_dir().join(format!("vector-app-load-{}", std::process::id()));
+    let work = std::env::temp_dir().join(format!("app-load-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work folder");
 
     let proxy = DevProxy::start();
