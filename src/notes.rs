@@ -4,6 +4,7 @@
 //! can neither see nor delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check.
 //! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401).
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -149,8 +150,8 @@ fn Notes() -> impl IntoView {
             </form>
             <Transition fallback=|| view! { <p class="status">"Loading notes…"</p> }>
                 {move || notes.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }),
+                    Ok(list) => EitherOf3::B(view! {
                         <ul class="notes" data-testid="notes">
                             {list.into_iter().map(|note| {
                                 let id = note.id.clone();
@@ -164,8 +165,8 @@ fn Notes() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.detail}</p> }.into_any(),
+                    }),
+                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
                 })}
             </Transition>
         </section>

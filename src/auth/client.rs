@@ -191,7 +191,7 @@ mod browser {
     }
 
     #[derive(Serialize, Deserialize)]
-    #[serde(tag = "type", rename_all = "kebab-case")]
+    #[serde(rename_all = "kebab-case")]
     enum Message {
         SignedIn { session: SessionInfo },
         Refreshed { session: SessionInfo },

@@ -1,5 +1,6 @@
 //! The auth UI: the header's user menu, the `/auth/callback` page and `RequireUser` for protected pages.
 
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -44,7 +45,7 @@ pub fn UserMenu() -> impl IntoView {
             {move || match auth.session() {
                 Some(session) => {
                     let user = session.user.clone();
-                    view! {
+                    EitherOf3::A(view! {
                         <div class="user-area">
                             {session.dev_mode.then(|| view! {
                                 <span class="badge" data-testid="dev-badge" title="No auth proxy is configured">
@@ -65,14 +66,12 @@ pub fn UserMenu() -> impl IntoView {
                                 </div>
                             </details>
                         </div>
-                    }
-                    .into_any()
+                    })
                 }
-                None if auth.signed_out() => view! {
+                None if auth.signed_out() => EitherOf3::B(view! {
                     <button class="button" on:click=sign_in>"Sign in"</button>
-                }
-                .into_any(),
-                None => ().into_any(),
+                }),
+                None => EitherOf3::C(()),
             }}
         </Transition>
     }
@@ -93,10 +92,11 @@ fn Avatar(user: User) -> impl IntoView {
             .flat_map(char::to_uppercase)
             .take(2)
             .collect();
-        view! { <span class="avatar initials" aria-hidden="true">{initials}</span> }.into_any()
+        Either::Left(view! { <span class="avatar initials" aria-hidden="true">{initials}</span> })
     } else {
-        view! { <img class="avatar" src=user.picture alt="" referrerpolicy="no-referrer"/> }
-            .into_any()
+        Either::Right(
+            view! { <img class="avatar" src=user.picture alt="" referrerpolicy="no-referrer"/> },
+        )
     }
 }
 
@@ -122,11 +122,11 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
         <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
             {move || {
                 if auth.session().is_some() {
-                    children.read_value()().into_any()
+                    EitherOf4::A(children.read_value()())
                 } else if let Some(error) = auth.status_error() {
-                    view! { <section class="card error"><h1>"Something went wrong"</h1><p>{error.detail}</p></section> }.into_any()
+                    EitherOf4::B(view! { <section class="card error"><h1>"Something went wrong"</h1><p>{error.detail}</p></section> })
                 } else if auth.signed_out() {
-                    view! {
+                    EitherOf4::C(view! {
                         <section class="card">
                             <h1>"Sign in to continue"</h1>
                             <p>"This page is only for signed-in users."</p>
@@ -136,10 +136,9 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                                 }
                             }>"Sign in"</button>
                         </section>
-                    }
-                    .into_any()
+                    })
                 } else {
-                    ().into_any()
+                    EitherOf4::D(())
                 }
             }}
         </Transition>
@@ -199,8 +198,8 @@ pub fn AuthCallback() -> impl IntoView {
     };
     view! {
         {move || match error.get() {
-            None => view! { <section class="card"><p class="status">"Signing you in…"</p></section> }.into_any(),
-            Some(message) => view! {
+            None => Either::Left(view! { <section class="card"><p class="status">"Signing you in…"</p></section> }),
+            Some(message) => Either::Right(view! {
                 <section class="card error" data-testid="sign-in-error">
                     <h1>"Sign-in failed"</h1>
                     <p>{message}</p>
@@ -208,8 +207,7 @@ pub fn AuthCallback() -> impl IntoView {
                     " "
                     <a href="/">"Back to the home page"</a>
                 </section>
-            }
-            .into_any(),
+            }),
         }}
     }
 }
