@@ -94,7 +94,12 @@ fn main() {
     );
     run("GET /api/health (SELECT 1)", WrkRequest::get("/api/health"));
 
+    // The first sign-in fetched the keys: proof that the log is read (a count stuck at 0 would prove nothing).
     let fetches_before = server.jwks_fetches();
+    assert!(
+        fetches_before >= 1,
+        "the server's log shows no JWKS fetch at all: the count below would mean nothing"
+    );
     let returning_file = write_pool(&work, "returning-tokens", &returning_tokens);
     let returning = run(
         "POST /api/accounts/auth/token (returning users)",
@@ -150,7 +155,9 @@ fn main() {
         100.0 * me_cookie.requests_per_second() / live.requests_per_second(),
         100.0 * me_bearer.requests_per_second() / live.requests_per_second(),
     );
-    println!("- JWKS fetches during {exchanges} exchanges with a warm key cache: {jwks_fetches}");
+    println!(
+        "- JWKS fetches during {exchanges} exchanges with a warm key cache: {jwks_fetches} ({fetches_before} before, at the first sign-in)"
+    );
     for (name, result, _) in rows.iter().filter(|(_, r, _)| r.errors() > 0) {
         println!(
             "- {name}: statuses {:?}, socket errors and timeouts {}",
@@ -207,6 +214,8 @@ impl Server {
         let port = common::free_port();
         let log = work.join("server.log");
         let secret = format!("{}{}", uuid_hex(), uuid_hex());
+        // The server logs to stdout.
+        let log_file = std::fs::File::create(&log).expect("server log");
         let process = Command::new(env!("CARGO_BIN_EXE_server"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("DATABASE_URL", common::database_url())
@@ -215,8 +224,9 @@ impl Server {
             .env("SECRET_KEY", secret)
             .env("VECTOR_AUTH_PROXY_URL", proxy_url)
             .env("RUST_LOG", "warn,app::auth::jwks=info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("server log"))
+            .env("NO_COLOR", "1")
+            .stdout(log_file.try_clone().expect("server log"))
+            .stderr(log_file)
             .spawn()
             .expect("start the release server");
         common::wait_for_port(port, "the release server", Duration::from_secs(60));
