@@ -254,12 +254,7 @@ async fn logout_deletes_the_cookies_and_kills_the_refresh_token(db: PgPool) {
         .sign_in(&proxy.token("ada@example.com", json!({})))
         .await;
 
-    let response = app
-        .post("/api/accounts/logout/")
-        .header("cookie", session.cookie_header())
-        .send()
-        .await
-        .unwrap();
+    let response = app.logout(&session).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let deletions = set_cookies(&response);

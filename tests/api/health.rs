@@ -54,7 +54,14 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let (db, relay) = behind_relay(pool_options, connect_options).await;
+    let (db, relay) = pool_through_relay(
+        pool_options
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(2)),
+        connect_options,
+        Duration::ZERO,
+    )
+    .await;
     let proxy = TestProxy::start().await;
     // Without the user cache, so that every authenticated request needs the database.
     let app = TestApp::start(db, proxy_env(&proxy).with("USER_CACHE_SECONDS", "0")).await;
@@ -94,7 +101,14 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let (db, relay) = behind_relay(pool_options, connect_options).await;
+    let (db, relay) = pool_through_relay(
+        pool_options
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(2)),
+        connect_options,
+        Duration::ZERO,
+    )
+    .await;
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let session = app
@@ -120,24 +134,4 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
     assert_eq!(app.refresh(&session).await.status(), 503);
     relay.come_back();
     assert_eq!(app.refresh(&session).await.status(), 204);
-}
-
-/// A pool that reaches the test database through a relay that can cut it off.
-async fn behind_relay(
-    pool_options: PgPoolOptions,
-    connect_options: PgConnectOptions,
-) -> (PgPool, Relay) {
-    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let relay = Relay::start(target).await;
-    let db = pool_options
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_with(connect_options.host("127.0.0.1").port(relay.port))
-        .await
-        .unwrap();
-    (db, relay)
 }

@@ -278,13 +278,7 @@ async fn a_session_made_on_one_instance_works_on_another(db: PgPool) {
     session.update(&response);
 
     // Logging out on B ends the session on A too.
-    let response = b
-        .post("/api/accounts/logout/")
-        .header("cookie", session.cookie_header())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(b.logout(&session).await.status(), 200);
     assert_eq!(a.refresh(&session).await.status(), 401);
 }
 
@@ -320,17 +314,12 @@ async fn requests_abandoned_mid_flight_leave_no_transaction_open(
     use std::time::Duration;
 
     // Postgres 5 ms away in each direction, so requests spend most of their time waiting on it.
-    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let relay = Relay::with_latency(target, Duration::from_millis(5)).await;
-    let db = pool_options
-        .max_connections(2)
-        .connect_with(connect_options.clone().host("127.0.0.1").port(relay.port))
-        .await
-        .unwrap();
+    let (db, _relay) = pool_through_relay(
+        pool_options.max_connections(2),
+        connect_options.clone(),
+        Duration::from_millis(5),
+    )
+    .await;
     let proxy = TestProxy::start().await;
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let token = proxy.token("ada@example.com", json!({}));

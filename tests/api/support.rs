@@ -24,6 +24,7 @@ use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
@@ -315,6 +316,14 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn logout(&self, session: &Session) -> reqwest::Response {
+        self.post("/api/accounts/logout/")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Calls a server function the way the Leptos client does: a same-origin, form-encoded POST.
     pub async fn call(
         &self,
@@ -406,6 +415,26 @@ pub async fn detail(response: reqwest::Response) -> String {
 
 // --- A relay that can cut the app off from Postgres ----------------------------------------------------------
 
+/// A pool (configured by the caller) that reaches the test database through a relay: one that can cut it off,
+/// and that holds every chunk of data for `latency` each way.
+pub async fn pool_through_relay(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+    latency: Duration,
+) -> (PgPool, Relay) {
+    let target = tokio::net::lookup_host((connect_options.get_host(), connect_options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let relay = Relay::start(target, latency).await;
+    let db = pool_options
+        .connect_with(connect_options.host("127.0.0.1").port(relay.port))
+        .await
+        .unwrap();
+    (db, relay)
+}
+
 pub struct Relay {
     pub port: u16,
     down: Arc<Mutex<bool>>,
@@ -413,13 +442,9 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub async fn start(target: SocketAddr) -> Self {
-        Self::with_latency(target, Duration::ZERO).await
-    }
-
-    /// A relay that holds every chunk of data for `latency` in each direction, so round trips to Postgres
-    /// take long enough for a test to cut into them.
-    pub async fn with_latency(target: SocketAddr, latency: Duration) -> Self {
+    /// A relay that holds every chunk of data for `latency` in each direction (zero: none), so round trips
+    /// to Postgres can take long enough for a test to cut into them.
+    pub async fn start(target: SocketAddr, latency: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let down = Arc::new(Mutex::new(false));
