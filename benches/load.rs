@@ -106,14 +106,15 @@ fn main() {
         WrkRequest::exchange(&returning_file).counting_statuses(),
     );
 
-    // Enough fresh tokens that none is sent twice: the returning-user rate with a margin.
-    let expected = returning.requests_per_second() * settings.seconds as f64;
-    let new_count = (expected * 1.5) as usize + 1000;
+    // Enough fresh tokens (and later refresh tokens) that none is sent twice: the returning-user exchange
+    // rate with a margin.
+    let pool_size =
+        (returning.requests_per_second() * settings.seconds as f64 * 1.5) as usize + 1000;
     let minted = Instant::now();
     let new_tokens =
-        runtime.block_on(proxy.tokens((0..new_count).map(|i| format!("new-{i}@bench.test"))));
+        runtime.block_on(proxy.tokens((0..pool_size).map(|i| format!("new-{i}@bench.test"))));
     println!(
-        "minted {new_count} proxy tokens in {:.1} s",
+        "minted {pool_size} proxy tokens in {:.1} s",
         minted.elapsed().as_secs_f64()
     );
     let new_file = write_pool(&work, "new-tokens", &new_tokens);
@@ -125,12 +126,10 @@ fn main() {
     let exchanges = returning.requests + new_users.requests;
 
     // One unused refresh token per request: reusing one would be reuse detection, not a refresh.
-    let refresh_count =
-        (returning.requests_per_second() * settings.seconds as f64 * 1.5) as usize + 1000;
     let prepared = Instant::now();
-    let refresh_sessions = runtime.block_on(client.sign_in_many(&returning_tokens, refresh_count));
+    let refresh_sessions = runtime.block_on(client.sign_in_many(&returning_tokens, pool_size));
     println!(
-        "prepared {refresh_count} sessions in {:.1} s",
+        "prepared {pool_size} sessions in {:.1} s",
         prepared.elapsed().as_secs_f64()
     );
     let refresh_tokens: Vec<String> = refresh_sessions.into_iter().map(|s| s.refresh).collect();
@@ -162,7 +161,7 @@ fn main() {
         println!(
             "- {name}: statuses {:?}, socket errors and timeouts {}",
             result.statuses,
-            result.errors() - result.non_2xx_3xx
+            result.socket_errors()
         );
     }
     for (name, result) in [("new users", &new_users), ("refresh", &refresh)] {
@@ -445,12 +444,12 @@ impl WrkResult {
         self.requests as f64 / (self.duration_us as f64 / 1e6)
     }
 
+    fn socket_errors(&self) -> u64 {
+        self.connect_errors + self.read_errors + self.write_errors + self.timeouts
+    }
+
     fn errors(&self) -> u64 {
-        self.connect_errors
-            + self.read_errors
-            + self.write_errors
-            + self.timeouts
-            + self.non_2xx_3xx
+        self.socket_errors() + self.non_2xx_3xx
     }
 }
 
@@ -642,7 +641,7 @@ fn sustained(
             ms(r.p99_us),
             ms(r.max_us),
             r.statuses,
-            r.connect_errors + r.read_errors + r.write_errors + r.timeouts,
+            r.socket_errors(),
         );
     }
     let mb = |kb: u64| kb as f64 / 1024.0;
