@@ -6,11 +6,13 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use app::auth::jwks::JwksClient;
-use app::auth::proxy_token::ProxyTokenVerifier;
-use app::auth::{AuthConfig, AuthService, Credentials, cookies};
-use app::config::Env;
-use app::server::{AppState, router};
+use app::auth::{
+    AuthConfig, AuthService, Credentials, JwksClient, ProxyTokenVerifier, session_cookies,
+};
+use app::config::Config;
+use app::env::Env;
+use app::server::{migrate, router};
+use app::state::AppState;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -18,12 +20,12 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use common::DevProxy;
+use common::DevAuthProxy;
 
 struct Setup {
     runtime: tokio::runtime::Runtime,
     // Kept alive for the JWKS.
-    proxy: DevProxy,
+    proxy: DevAuthProxy,
     db: PgPool,
     env: Env,
     proxy_token: String,
@@ -31,7 +33,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let runtime = tokio::runtime::Runtime::new().expect("Tokio runtime");
-    let proxy = DevProxy::start();
+    let proxy = DevAuthProxy::start(&[]);
     let database_url = common::database_url();
     let env = Env::from_pairs([
         ("DATABASE_URL", database_url.as_str()),
@@ -43,7 +45,7 @@ fn setup() -> Setup {
         let db = PgPool::connect(&database_url)
             .await
             .expect("connect to DATABASE_URL");
-        app::db::migrate(&db).await.expect("migrations");
+        migrate(&db).await.expect("migrations");
         (db, proxy.token("micro@bench.test").await)
     });
     Setup {
@@ -96,7 +98,7 @@ fn benches(c: &mut Criterion) {
     );
 
     // The whole `GET /api/accounts/me/` through the router and its middleware, without the network.
-    let config = app::config::Config::from_env(&setup.env).expect("bench configuration");
+    let config = Config::from_env(&setup.env).expect("bench configuration");
     let options = LeptosOptions::builder().output_name("vector_app").build();
     // Building the route list renders the app once, which spawns on Tokio.
     let app = {
@@ -162,8 +164,7 @@ fn benches(c: &mut Criterion) {
     let config = auth_config(&setup.env);
     c.bench_function("build session cookies (access + refresh)", |b| {
         b.iter(|| {
-            let access = cookies::access(&config, sign_in.session.access.clone());
-            let refresh = cookies::refresh(&config, sign_in.session.refresh.clone());
+            let [access, refresh] = session_cookies(&config, &sign_in.session);
             black_box((access.encoded().to_string(), refresh.encoded().to_string()))
         })
     });

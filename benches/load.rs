@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde::Deserialize;
 
-use common::DevProxy;
+use common::DevAuthProxy;
 
 const ACCESS_COOKIE: &str = "access_token";
 const REFRESH_COOKIE: &str = "refresh_token";
@@ -52,14 +52,16 @@ fn main() {
     let work = std::env::temp_dir().join(format!("app-load-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work folder");
 
-    let proxy = DevProxy::start();
+    let proxy = DevAuthProxy::start(&[]);
     let server = Server::start(&proxy.url, &work);
     let client = Client::new(&server);
     println!("release server pid {} on {}", server.pid(), server.origin);
 
     // Returning users: signed in once so the scenarios find them.
-    let returning_tokens = runtime
-        .block_on(proxy.tokens((0..RETURNING_USERS).map(|i| format!("returning-{i}@bench.test"))));
+    let returning_tokens = runtime.block_on(common::tokens(
+        &proxy,
+        (0..RETURNING_USERS).map(|i| format!("returning-{i}@bench.test")),
+    ));
     let sessions = runtime.block_on(client.sign_in_many(&returning_tokens, 1));
     let session = sessions[0].clone();
 
@@ -111,8 +113,10 @@ fn main() {
     let pool_size =
         (returning.requests_per_second() * settings.seconds as f64 * 1.5) as usize + 1000;
     let minted = Instant::now();
-    let new_tokens =
-        runtime.block_on(proxy.tokens((0..pool_size).map(|i| format!("new-{i}@bench.test"))));
+    let new_tokens = runtime.block_on(common::tokens(
+        &proxy,
+        (0..pool_size).map(|i| format!("new-{i}@bench.test")),
+    ));
     println!(
         "minted {pool_size} proxy tokens in {:.1} s",
         minted.elapsed().as_secs_f64()
@@ -222,7 +226,7 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("SECRET_KEY", secret)
             .env("VECTOR_AUTH_PROXY_URL", proxy_url)
-            .env("RUST_LOG", "warn,app::auth::jwks=info")
+            .env("RUST_LOG", "warn,app::auth::ssr::jwks=info")
             .env("NO_COLOR", "1")
             .stdout(log_file.try_clone().expect("server log"))
             .stderr(log_file)

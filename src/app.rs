@@ -1,13 +1,13 @@
-//! The app shell: document, layout and routes. Add your pages to the `<Routes>` below.
+//! The app shell: document, layout and routes. Your pages live in `pages/`; add each to the `<Routes>` below.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::auth::{Auth, AuthCallback, UserMenu};
-use crate::home::HomePage;
-use crate::notes::NotesPage;
+use crate::auth::{AuthCallback, UserMenu, provide_auth};
+use crate::pages::home::HomePage;
+use crate::pages::notes::NotesPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Auth::provide();
+    provide_auth();
     // Set once the browser has hydrated the page; end-to-end tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));

@@ -3,102 +3,12 @@
 //! Every variable is listed with its default in `.env.example`. A bad value stops the server with one
 //! line naming the variable, the value it got and what it expects.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
 
 use crate::auth::AuthConfig;
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ConfigError {
-    #[error("{variable} is not set: expected {expected}")]
-    Missing { variable: String, expected: String },
-    #[error("{variable}={value} is invalid: expected {expected}")]
-    Invalid {
-        variable: String,
-        value: String,
-        expected: String,
-    },
-    #[error("cannot read .env: {0}")]
-    DotEnv(String),
-}
-
-impl ConfigError {
-    pub fn invalid(variable: &str, value: &str, expected: impl Into<String>) -> Self {
-        Self::Invalid {
-            variable: variable.to_owned(),
-            value: format!("{value:?}"),
-            expected: expected.into(),
-        }
-    }
-}
-
-/// A snapshot of the environment. Tests build one from pairs instead of touching the process environment.
-#[derive(Debug, Clone, Default)]
-pub struct Env {
-    vars: HashMap<String, String>,
-}
-
-impl Env {
-    pub fn from_process() -> Self {
-        Self {
-            vars: std::env::vars().collect(),
-        }
-    }
-
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        }
-    }
-
-    pub fn with(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_owned(), value.to_owned());
-        self
-    }
-
-    /// The variable's value; an empty value counts as unset, as `VAR=` in a `.env` file means.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    pub fn string(&self, name: &str, default: &str) -> String {
-        self.get(name).unwrap_or(default).to_owned()
-    }
-
-    pub fn bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => Ok(true),
-                "false" | "0" | "no" | "off" => Ok(false),
-                _ => Err(ConfigError::invalid(name, v, "true or false")),
-            },
-        }
-    }
-
-    /// A whole number of at least `min`.
-    pub fn number(&self, name: &str, default: u64, min: u64) -> Result<u64, ConfigError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if n >= min => Ok(n),
-                _ => Err(ConfigError::invalid(
-                    name,
-                    v,
-                    format!("a whole number of at least {min}"),
-                )),
-            },
-        }
-    }
-}
+use crate::env::{ConfigError, Env};
 
 /// The whole application's configuration.
 #[derive(Debug, Clone)]

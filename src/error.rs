@@ -1,4 +1,4 @@
-//! The error every server function returns, on both sides of the wire.
+//! The error every server function returns, on both sides of the wire, and on the server its HTTP status.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -61,21 +61,53 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::server_fn_error_status;
+pub use ssr::server_fn_error_status;
 
 #[cfg(feature = "ssr")]
-mod server {
+mod ssr {
+    use axum::Json;
     use axum::body::{Body, to_bytes};
     use axum::extract::Request;
     use axum::http::StatusCode;
     use axum::middleware::Next;
-    use axum::response::Response;
+    use axum::response::{IntoResponse, Response};
     use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
     use super::AppError;
 
     /// Larger error bodies are passed on untouched.
     const MAX_ERROR_BODY: usize = 64 * 1024;
+
+    /// A database error in app code: 503 while Postgres cannot be reached (the client may retry), 500 for
+    /// anything else. Logged here, once; the client gets no details.
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed => {
+                    tracing::warn!(error = %e, "database unavailable");
+                    AppError::unavailable("Database unavailable.")
+                }
+                e => {
+                    tracing::error!(error = %e, "database error");
+                    AppError::internal()
+                }
+            }
+        }
+    }
+
+    /// In a plain axum handler (a REST route): the status and `{"detail": "…"}`.
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status =
+                StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, Json(serde_json::json!({ "detail": self.detail }))).into_response()
+        }
+    }
 
     /// Middleware: a failing server function answers 500 whatever went wrong; this gives the response the
     /// status its `AppError` carries (401, 403, 400, 503, …). Rendered pages are not touched.

@@ -1,24 +1,27 @@
 //! A Vector app: Leptos pages and server functions, served by axum, with sign-in through Vector's auth proxy.
 //!
-//! - `app`: the shell (routes, layout, error pages); your pages are added there.
-//! - `auth`: sign-in, sessions, CSRF and the current user, all in one feature module.
-//! - `home` and `notes`: the example pages; `notes` is the model for a feature of your own.
-//! - server-only: `config`, `db`, `health` and `server` (start-up and router).
+//! From the top down (each module uses only those below it):
+//! - `server` (server only): start-up, the router, the database pool and migrations, health checks;
+//! - `app`: the shell (document, layout, routes);
+//! - `pages`: the pages and their server functions (`notes` is the model for a feature of your own);
+//! - `state` (server only): what handlers, server functions and pages reach (`AppState`);
+//! - `config` (server only): the settings, loaded once at start;
+//! - `auth`: sign-in, sessions, CSRF and the current user, one feature behind one front door;
+//! - `error` (`AppError`) and `env` (reading the environment; server only) at the bottom.
 
 pub mod app;
 pub mod auth;
 pub mod error;
-pub mod home;
-pub mod notes;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod health;
+pub mod env;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -4,33 +4,56 @@ use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
-use super::User;
-use super::client::{Auth, begin_sign_in, sign_out};
+use super::context::Auth;
+use super::hydrate;
+use super::return_path::{path_with_query, safe_return_path};
+use super::server_fns::logout;
+use super::types::User;
 
-/// A path and query, to come back to after signing in.
-fn path_with_query(path: String, query: String) -> String {
-    if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{}", query.trim_start_matches('?'))
+/// Creates the auth context for the whole app and, in the browser, starts the silent refresh and the
+/// cross-tab sync. Call once, in `App`.
+pub fn provide_auth() -> Auth {
+    let auth = Auth::new();
+    hydrate::start(auth);
+    auth
+}
+
+/// Sends the browser to the auth proxy's sign-in page, to come back to `return_to`. Does nothing in dev
+/// mode, where there is no proxy.
+fn sign_in(auth: Auth, return_to: &str) {
+    if let Some(login_url) = auth.login_url() {
+        hydrate::begin_sign_in(&login_url, &safe_return_path(return_to));
     }
+}
+
+/// The page the browser is on (path and query). Reactive.
+fn current_page() -> impl Fn() -> String + Copy {
+    let location = use_location();
+    let (pathname, search) = (location.pathname, location.search);
+    move || path_with_query(pathname.get(), search.get())
+}
+
+/// Signs out here and in every other tab. A failed call is logged; this tab signs out regardless.
+async fn sign_out(auth: Auth) {
+    if let Err(e) = logout().await {
+        leptos::logging::warn!("sign-out: {e}");
+    }
+    auth.set(None);
+    hydrate::announce_signed_out();
+}
+
+/// "Sign in", coming back to this page.
+#[component]
+fn SignInButton() -> impl IntoView {
+    let auth = Auth::get();
+    let here = current_page();
+    view! { <button class="button" on:click=move |_| untrack(|| sign_in(auth, &here()))>"Sign in"</button> }
 }
 
 /// "Sign in", or the signed-in user's menu; in dev mode, a badge naming the dev user.
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let auth = Auth::get();
-    let location = use_location();
-    let sign_in = move |_| {
-        if let Some(login_url) = auth.login_url() {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
-            begin_sign_in(&login_url, &here);
-        }
-    };
     let navigate = use_navigate();
     let sign_out_click = move |_| {
         let navigate = navigate.clone();
@@ -68,9 +91,7 @@ pub fn UserMenu() -> impl IntoView {
                         </div>
                     })
                 }
-                None if auth.signed_out() => EitherOf3::B(view! {
-                    <button class="button" on:click=sign_in>"Sign in"</button>
-                }),
+                None if auth.signed_out() => EitherOf3::B(view! { <SignInButton/> }),
                 None => EitherOf3::C(()),
             }}
         </Transition>
@@ -104,16 +125,11 @@ fn Avatar(user: User) -> impl IntoView {
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = Auth::get();
-    let location = use_location();
-    let (pathname, search) = (location.pathname, location.search);
-    let here = move || path_with_query(pathname.get(), search.get());
+    let here = current_page();
     // Straight to the sign-in page when the page loads signed out; after a sign-out, wait for a click.
     Effect::new(move |_| {
-        if auth.signed_out()
-            && !auth.signed_out_since_load()
-            && let Some(login_url) = auth.login_url()
-        {
-            begin_sign_in(&login_url, &here());
+        if auth.signed_out() && !auth.signed_out_since_load() {
+            sign_in(auth, &here());
         }
     });
     let children = StoredValue::new(children);
@@ -130,11 +146,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                         <section class="card">
                             <h1>"Sign in to continue"</h1>
                             <p>"This page is only for signed-in users."</p>
-                            <button class="button" on:click=move |_| {
-                                if let Some(login_url) = auth.login_url() {
-                                    begin_sign_in(&login_url, &here());
-                                }
-                            }>"Sign in"</button>
+                            <SignInButton/>
                         </section>
                     })
                 } else {
@@ -148,54 +160,13 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 /// `/auth/callback`: where the auth proxy sends the browser back with `#token=…&state=…`.
 #[component]
 pub fn AuthCallback() -> impl IntoView {
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     let auth = Auth::get();
     let error = RwSignal::new(None::<String>);
     let return_to = RwSignal::new("/".to_owned());
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     let navigate = use_navigate();
+    // Effects run in the browser only: the server never sees the fragment.
+    Effect::new(move |_| hydrate::complete_sign_in(auth, error, return_to, navigate.clone()));
 
-    // Runs in the browser only: the server never sees the fragment.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let params = super::client::take_callback_params();
-        return_to.set(params.return_to.clone());
-        let Some(token) = params.token else {
-            error.set(Some(
-                "The sign-in response is incomplete: it carries no token.".into(),
-            ));
-            return;
-        };
-        if !params.state_matches {
-            error.set(Some(
-                "This sign-in response does not belong to a sign-in started here (state mismatch)."
-                    .into(),
-            ));
-            return;
-        }
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match super::server_fns::exchange_token(token).await {
-                Ok(session) => {
-                    super::client::signed_in(auth, session);
-                    navigate(
-                        &params.return_to,
-                        leptos_router::NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
-                }
-                Err(e) => error.set(Some(e.detail)),
-            }
-        });
-    });
-
-    let retry = move |_| {
-        if let Some(login_url) = Auth::get().login_url() {
-            begin_sign_in(&login_url, &return_to.get_untracked());
-        }
-    };
     view! {
         {move || match error.get() {
             None => Either::Left(view! { <section class="card"><p class="status">"Signing you in…"</p></section> }),
@@ -203,7 +174,7 @@ pub fn AuthCallback() -> impl IntoView {
                 <section class="card error" data-testid="sign-in-error">
                     <h1>"Sign-in failed"</h1>
                     <p>{message}</p>
-                    <button class="button" on:click=retry>"Try again"</button>
+                    <button class="button" on:click=move |_| sign_in(auth, &return_to.get_untracked())>"Try again"</button>
                     " "
                     <a href="/">"Back to the home page"</a>
                 </section>

@@ -7,8 +7,8 @@ use crate::support::*;
 
 #[sqlx::test]
 async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let token = proxy.token("ada@example.com", json!({}));
 
     let response = app.exchange(&token).await;
@@ -58,8 +58,8 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
 
 #[sqlx::test]
 async fn exchange_without_a_token_is_400(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     for body in [
         json!({}),
         json!({"token": ""}),
@@ -94,8 +94,8 @@ async fn exchange_without_a_token_is_400(db: PgPool) {
 
 #[sqlx::test]
 async fn exchange_of_a_token_without_email_is_400(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let token = proxy.token("ignored@example.com", json!({"email": null}));
     let response = app.exchange(&token).await;
     assert_eq!(response.status(), 400);
@@ -105,8 +105,8 @@ async fn exchange_of_a_token_without_email_is_400(db: PgPool) {
 
 #[sqlx::test]
 async fn exchange_of_an_invalid_or_expired_token_is_401(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let expired = proxy.token(
         "ada@example.com",
         json!({"exp": now() - 3600, "iat": now() - 7200}),
@@ -135,8 +135,8 @@ async fn exchange_answers_503_when_the_proxy_keys_are_unavailable(db: PgPool) {
 
 #[sqlx::test]
 async fn me_returns_the_flat_user_from_the_cookie_or_a_bearer_header(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let session = app
         .sign_in(&proxy.token(
             "ada@example.com",
@@ -171,8 +171,7 @@ async fn me_returns_the_flat_user_from_the_cookie_or_a_bearer_header(db: PgPool)
 
 #[sqlx::test]
 async fn me_without_or_with_bad_credentials_is_401(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
     let response = app.get("/api/accounts/me/").send().await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(
@@ -199,11 +198,8 @@ async fn me_without_or_with_bad_credentials_is_401(db: PgPool) {
 
 #[sqlx::test]
 async fn refresh_rotates_both_cookies(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let mut session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let mut session = app.sign_in_as("ada@example.com").await;
     let before = session.clone();
 
     let response = app.refresh(&session).await;
@@ -217,11 +213,8 @@ async fn refresh_rotates_both_cookies(db: PgPool) {
 
 #[sqlx::test]
 async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
     let access_only = Session::default().with("access_token", session.get("access_token").unwrap());
     let bad = [
         Session::default(),
@@ -248,11 +241,8 @@ async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool
 
 #[sqlx::test]
 async fn logout_deletes_the_cookies_and_kills_the_refresh_token(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
 
     let response = app.logout(&session).await;
     assert_eq!(response.status(), 200);

@@ -96,7 +96,7 @@ async fn same_origin_trusted_and_bearer_only_requests_pass(db: PgPool) {
 #[sqlx::test]
 async fn server_functions_are_protected_too(db: PgPool) {
     let app = TestApp::start(db, base_env()).await;
-    let path = <app::auth::server_fns::Logout as leptos::server_fn::ServerFn>::PATH;
+    let path = <app::auth::Logout as leptos::server_fn::ServerFn>::PATH;
     let response = app
         .http
         .post(app.url(path))

@@ -1,55 +1,17 @@
 //! The dev auth proxy binary: loopback-only redirects, the token it issues, and key rotation.
 
-use std::process::{Child, Command};
-use std::time::Duration;
-
 use serde_json::Value;
 
-struct ProxyProcess {
-    child: Child,
-    url: String,
-}
+use crate::support::{DevAuthProxy, fragment_params};
 
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_proxy() -> ProxyProcess {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dev-auth-proxy"))
-        .env("DEV_AUTH_PROXY_ADDR", format!("127.0.0.1:{port}"))
-        .env("DEV_AUTH_PROXY_TOKEN_LIFETIME", "120")
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/.well-known/jwks.json"))
-            .await
-            .is_ok()
-        {
-            return ProxyProcess { child, url };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the dev auth proxy did not start");
+fn start_proxy() -> DevAuthProxy {
+    DevAuthProxy::start(&[("DEV_AUTH_PROXY_TOKEN_LIFETIME", "120")])
 }
 
 #[tokio::test]
 async fn only_loopback_redirects_are_accepted() {
-    let proxy = start_proxy().await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let proxy = start_proxy();
+    let http = &proxy.http;
     let form = |uri: &str| {
         format!(
             "{}/login?redirect_uri={}&state=s1",
@@ -79,16 +41,13 @@ async fn only_loopback_redirects_are_accepted() {
             400,
             "{uri}"
         );
-        let response = http
-            .post(format!("{}/login", proxy.url))
-            .form(&[
+        let response = proxy
+            .submit_sign_in(&[
                 ("redirect_uri", uri),
                 ("state", "s1"),
                 ("email", "a@example.com"),
             ])
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(response.status(), 400, "POST {uri}");
     }
     assert_eq!(
@@ -104,15 +63,11 @@ async fn only_loopback_redirects_are_accepted() {
 
 #[tokio::test]
 async fn signing_in_redirects_with_a_token_and_the_state_and_rotation_keeps_the_old_key() {
-    let proxy = start_proxy().await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let proxy = start_proxy();
+    let http = &proxy.http;
     let sign_in = || async {
-        let response = http
-            .post(format!("{}/login", proxy.url))
-            .form(&[
+        let response = proxy
+            .submit_sign_in(&[
                 ("redirect_uri", "http://127.0.0.1:3000/auth/callback"),
                 ("state", "the-state"),
                 ("email", "ada@example.com"),
@@ -120,19 +75,14 @@ async fn signing_in_redirects_with_a_token_and_the_state_and_rotation_keeps_the_
                 ("last_name", "Lovelace"),
                 ("picture", ""),
             ])
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(response.status(), 303);
         let location = response.headers()["location"].to_str().unwrap().to_owned();
-        let fragment = location
-            .strip_prefix("http://127.0.0.1:3000/auth/callback#")
-            .expect(&location)
-            .to_owned();
-        let params: std::collections::HashMap<String, String> =
-            url::form_urlencoded::parse(fragment.as_bytes())
-                .into_owned()
-                .collect();
+        assert!(
+            location.starts_with("http://127.0.0.1:3000/auth/callback#"),
+            "{location}"
+        );
+        let params = fragment_params(&location);
         assert_eq!(params["state"], "the-state");
         params["token"].clone()
     };

@@ -29,8 +29,7 @@ async fn refused(app: &TestApp, token: &str, why: &str) {
 
 #[sqlx::test]
 async fn unsigned_tokens_are_refused_in_every_spelling(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
     let claims = claims("mallory@example.com", json!({}));
     for alg in ["none", "None", "NONE", "nOnE"] {
         let token = format!(
@@ -47,8 +46,8 @@ async fn unsigned_tokens_are_refused_in_every_spelling(db: PgPool) {
 
 #[sqlx::test]
 async fn hs256_signed_with_the_proxy_public_key_is_refused(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let claims = claims("mallory@example.com", json!({}));
     let public = proxy.key.key.to_public_key();
     let secrets = [
@@ -70,8 +69,8 @@ async fn hs256_signed_with_the_proxy_public_key_is_refused(db: PgPool) {
 
 #[sqlx::test]
 async fn keys_named_by_the_token_itself_are_never_used_or_fetched(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let attacker = SigningKey::new("key-1", 1);
     let claims = claims("mallory@example.com", json!({}));
 
@@ -98,8 +97,8 @@ async fn keys_named_by_the_token_itself_are_never_used_or_fetched(db: PgPool) {
 
 #[sqlx::test]
 async fn unknown_kids_and_unpublished_keys_are_refused(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let claims = claims("mallory@example.com", json!({}));
     let unknown = SigningKey::new("not-published", 1);
     refused(&app, &unknown.sign(&claims), "unknown kid").await;
@@ -119,8 +118,8 @@ async fn unknown_kids_and_unpublished_keys_are_refused(db: PgPool) {
 
 #[sqlx::test]
 async fn time_claims_are_enforced(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let expired = proxy.token("a@example.com", json!({"exp": now() - 120}));
     refused(&app, &expired, "expired").await;
     let not_yet = proxy.token("a@example.com", json!({"nbf": now() + 600}));
@@ -158,8 +157,8 @@ async fn issuer_and_audience_are_enforced_when_configured(db: PgPool) {
 
 #[sqlx::test]
 async fn email_must_be_a_string(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     for email in [
         json!(null),
         json!(42),
@@ -177,8 +176,8 @@ async fn email_must_be_a_string(db: PgPool) {
 
 #[sqlx::test]
 async fn app_tokens_and_proxy_tokens_are_not_interchangeable(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let proxy_token = proxy.token("ada@example.com", json!({}));
     let session = app.sign_in(&proxy_token).await;
     for name in ["access_token", "refresh_token"] {
@@ -203,8 +202,8 @@ async fn app_tokens_and_proxy_tokens_are_not_interchangeable(db: PgPool) {
 
 #[sqlx::test]
 async fn oversized_malformed_and_non_utf8_tokens_never_cause_a_500(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let padded = proxy.token("ada@example.com", json!({"padding": "x".repeat(9 * 1024)}));
     assert!(padded.len() > 8 * 1024);
     refused(&app, &padded, "over 8 KB").await;

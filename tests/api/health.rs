@@ -34,7 +34,7 @@ async fn health_and_pages_answer(db: PgPool) {
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 
-    let path = <app::home::DatabaseStatus as leptos::server_fn::ServerFn>::PATH;
+    let path = <app::pages::home::DatabaseStatus as leptos::server_fn::ServerFn>::PATH;
     let response = app.post(path).form(&[("", "")]).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let report: serde_json::Value = response.json().await.unwrap();
@@ -109,11 +109,8 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
         Duration::ZERO,
     )
     .await;
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
 
     relay.go_down();
     // The signed-in user was cached at sign-in: reading them needs no database.

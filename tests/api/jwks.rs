@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-fn env(proxy: &TestProxy, ttl: u64, cooldown: u64) -> app::config::Env {
+fn env(proxy: &TestProxy, ttl: u64, cooldown: u64) -> app::env::Env {
     proxy_env(proxy)
         .with("JWKS_CACHE_TTL_SECONDS", &ttl.to_string())
         .with("JWKS_REFETCH_COOLDOWN_SECONDS", &cooldown.to_string())

@@ -1,6 +1,6 @@
 //! The example notes feature through its server functions: per-user isolation, validation and statuses.
 
-use app::notes::{CreateNote, DeleteNote, ListNotes};
+use app::pages::notes::{CreateNote, DeleteNote, ListNotes};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -9,14 +9,9 @@ use crate::support::*;
 
 #[sqlx::test]
 async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let ada = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
-    let bob = app
-        .sign_in(&proxy.token("bob@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let bob = app.sign_in_as("bob@example.com").await;
 
     let response = app
         .call(CreateNote::PATH, &[("body", "  ada's secret  ")], &ada)
@@ -59,11 +54,8 @@ async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
 
 #[sqlx::test]
 async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let ada = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
 
     let response = app.call(CreateNote::PATH, &[("body", "   ")], &ada).await;
     assert_eq!(response.status(), 400);
@@ -108,11 +100,8 @@ async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
 
 #[sqlx::test]
 async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
     let refresh_only =
         Session::default().with("refresh_token", session.get("refresh_token").unwrap());
 
@@ -156,11 +145,8 @@ async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
 
 #[sqlx::test]
 async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let ada = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
     assert_eq!(
         app.call(
             CreateNote::PATH,

@@ -1,6 +1,6 @@
 //! The auth server functions over HTTP, as the Leptos client calls them: real statuses, not a blanket 500.
 
-use app::auth::server_fns::{CurrentSession, ExchangeToken, Logout, RefreshSession};
+use app::auth::{CurrentSession, ExchangeToken, Logout, RefreshSession};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -13,8 +13,8 @@ async fn body(response: reqwest::Response) -> Value {
 
 #[sqlx::test]
 async fn exchange_refresh_current_and_logout(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let token = proxy.token("ada@example.com", json!({}));
 
     let response = app
@@ -57,8 +57,8 @@ async fn exchange_refresh_current_and_logout(db: PgPool) {
 
 #[sqlx::test]
 async fn failures_carry_their_status(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let none = Session::default();
 
     let response = app.call(CurrentSession::PATH, &[], &none).await;

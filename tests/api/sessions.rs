@@ -9,8 +9,8 @@ use crate::support::*;
 
 #[sqlx::test]
 async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let tokens: Vec<String> = (0..50)
         .map(|i| {
             // Same person, email in varying case.
@@ -44,10 +44,9 @@ async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
 
 #[sqlx::test]
 async fn claims_update_non_empty_fields_and_last_login(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    app.sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
+    app.sign_in_as("ada@example.com").await;
     let first_login = last_login(&app).await;
 
     let token = proxy.token(
@@ -81,8 +80,8 @@ async fn last_login(app: &TestApp) -> i64 {
 
 #[sqlx::test]
 async fn users_are_matched_by_vector_id_then_email(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let id_of = |v: Value| v["user"]["id"].as_str().unwrap().to_owned();
 
     let ada = id_of(
@@ -129,11 +128,8 @@ async fn users_are_matched_by_vector_id_then_email(db: PgPool) {
 
 #[sqlx::test]
 async fn two_simultaneous_refreshes_with_one_token_log_nobody_out(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
 
     let (a, b) = tokio::join!(app.refresh(&session), app.refresh(&session));
     assert_eq!(a.status(), 204);
@@ -284,19 +280,14 @@ async fn a_session_made_on_one_instance_works_on_another(db: PgPool) {
 
 #[sqlx::test]
 async fn expired_families_are_deleted(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
-    app.sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
-    app.sign_in(&proxy.token("bob@example.com", json!({})))
-        .await;
+    let app = spawn_app(db).await;
+    app.sign_in_as("ada@example.com").await;
+    app.sign_in_as("bob@example.com").await;
     sqlx::query("UPDATE refresh_token_families SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE email = 'ada@example.com')")
         .execute(&app.db)
         .await
         .unwrap();
-    let deleted = app::auth::refresh_tokens::delete_expired(&app.db)
-        .await
-        .unwrap();
+    let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
     assert_eq!(deleted, 1);
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
         .fetch_one(&app.db)
@@ -320,8 +311,8 @@ async fn requests_abandoned_mid_flight_leave_no_transaction_open(
         Duration::from_millis(5),
     )
     .await;
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(db, proxy_env(&proxy)).await;
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
     let token = proxy.token("ada@example.com", json!({}));
     let session = app.sign_in(&token).await;
 
@@ -365,9 +356,7 @@ async fn requests_abandoned_mid_flight_leave_no_transaction_open(
         "a connection went back to the pool inside a transaction after clients gave up at {left_open:?} ms"
     );
     // And the app goes on working: a new user's sign-in is committed, and its session refreshes.
-    let fresh = app
-        .sign_in(&proxy.token("bob@example.com", json!({})))
-        .await;
+    let fresh = app.sign_in_as("bob@example.com").await;
     assert_eq!(app.me(&fresh).await.status(), 200);
     assert_eq!(app.refresh(&fresh).await.status(), 204);
     let families: i64 = sqlx::query_scalar(

@@ -15,12 +15,20 @@ use super::service::{AuthService, NewSession, SignIn, seconds_until};
 /// govector-auth's name for the cookie holding the proxy token.
 pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
 
-pub fn access(config: &AuthConfig, token: String) -> Cookie<'static> {
+fn access(config: &AuthConfig, token: String) -> Cookie<'static> {
     token_cookie(config, &config.access_cookie, token)
 }
 
-pub fn refresh(config: &AuthConfig, token: String) -> Cookie<'static> {
+fn refresh(config: &AuthConfig, token: String) -> Cookie<'static> {
     token_cookie(config, &config.refresh_cookie, token)
+}
+
+/// The access and refresh cookies of a new session.
+pub fn session_cookies(config: &AuthConfig, session: &NewSession) -> [Cookie<'static>; 2] {
+    [
+        access(config, session.access.clone()),
+        refresh(config, session.refresh.clone()),
+    ]
 }
 
 /// A session cookie whose lifetime is the one configured for it.
@@ -35,7 +43,7 @@ fn token_cookie(config: &AuthConfig, settings: &CookieSettings, token: String) -
 }
 
 /// The proxy token, kept (HttpOnly) for as long as it is valid, with the access cookie's attributes.
-pub fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Cookie<'static> {
+fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Cookie<'static> {
     build(
         config,
         &config.access_cookie,
@@ -46,9 +54,10 @@ pub fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Coo
 }
 
 /// Sets the access and refresh cookies of a new session.
-pub fn set_session(jar: &Cookies, config: &AuthConfig, session: &NewSession) {
-    jar.add(access(config, session.access.clone()));
-    jar.add(refresh(config, session.refresh.clone()));
+fn set_session(jar: &Cookies, config: &AuthConfig, session: &NewSession) {
+    for cookie in session_cookies(config, session) {
+        jar.add(cookie);
+    }
 }
 
 /// Sets the session cookies and `uga_jwt` after a successful proxy-token exchange.
@@ -90,7 +99,7 @@ pub fn clear_session(jar: &Cookies, config: &AuthConfig) {
 }
 
 /// Deletions of all three cookies.
-pub fn removals(config: &AuthConfig) -> [Cookie<'static>; 3] {
+fn removals(config: &AuthConfig) -> [Cookie<'static>; 3] {
     [
         removal(
             config,
@@ -142,7 +151,7 @@ pub async fn no_store_when_setting_cookies(mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
+    use crate::env::Env;
 
     #[test]
     fn cookies_carry_the_configured_attributes_and_deletions_repeat_them() {

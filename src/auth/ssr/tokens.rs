@@ -90,7 +90,7 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
+    use crate::env::Env;
 
     fn keys() -> TokenKeys {
         TokenKeys::new(&AuthConfig::from_env(&Env::default(), false).unwrap())

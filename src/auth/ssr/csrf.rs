@@ -14,11 +14,16 @@ use tower_cookies::Cookie;
 
 use super::config::AuthConfig;
 use super::error::AuthError;
-use super::service::bearer_token;
-use crate::server::AppState;
+use super::extract::bearer_token;
+use super::service::AuthService;
 
-pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match check(request.method(), request.headers(), state.auth.config()) {
+/// Middleware: refuses an unsafe request that fails the check with 403 and a `detail` saying why.
+pub async fn csrf_protect(
+    State(auth): State<AuthService>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match check(request.method(), request.headers(), auth.config()) {
         Ok(()) => next.run(request).await,
         Err(reason) => {
             tracing::info!(method = %request.method(), path = request.uri().path(), reason, "CSRF check refused a request");
@@ -27,11 +32,7 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     }
 }
 
-pub fn check(
-    method: &Method,
-    headers: &HeaderMap,
-    config: &AuthConfig,
-) -> Result<(), &'static str> {
+fn check(method: &Method, headers: &HeaderMap, config: &AuthConfig) -> Result<(), &'static str> {
     if matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
@@ -91,7 +92,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
-    use crate::config::Env;
+    use crate::env::Env;
 
     fn config() -> AuthConfig {
         AuthConfig::from_env(

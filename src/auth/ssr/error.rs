@@ -60,22 +60,13 @@ impl AuthError {
     }
 }
 
+/// The app's one reading of a database error (and its one log line): unavailable or internal.
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::WorkerCrashed => {
-                tracing::warn!(error = %e, "database unavailable");
-                Self::DatabaseUnavailable
-            }
-            e => {
-                tracing::error!(error = %e, "database error");
-                Self::Internal
-            }
+        if AppError::from(e).status == StatusCode::SERVICE_UNAVAILABLE.as_u16() {
+            Self::DatabaseUnavailable
+        } else {
+            Self::Internal
         }
     }
 }

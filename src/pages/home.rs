@@ -14,21 +14,16 @@ pub struct DatabaseReport {
 
 #[server]
 pub async fn database_status() -> Result<DatabaseReport, AppError> {
-    let state = crate::server::AppState::from_context()?;
-    let row: Result<(String, i64), sqlx::Error> =
-        sqlx::query_as("SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT count(*) FROM users)")
-            .fetch_one(&state.db)
-            .await;
-    match row {
-        Ok((server_version, users)) => Ok(DatabaseReport {
-            server_version,
-            users,
-        }),
-        Err(e) => {
-            tracing::warn!(error = %e, "database status: query failed");
-            Err(AppError::unavailable("Database unavailable."))
-        }
-    }
+    let db = crate::state::AppState::from_context()?.db;
+    let (server_version, users) = sqlx::query_as(
+        "SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT count(*) FROM users)",
+    )
+    .fetch_one(&db)
+    .await?;
+    Ok(DatabaseReport {
+        server_version,
+        users,
+    })
 }
 
 #[component]

@@ -8,7 +8,7 @@ use rand::RngCore;
 use reqwest::Url;
 use tower_cookies::cookie::SameSite;
 
-use crate::config::{ConfigError, Env};
+use crate::env::{ConfigError, Env};
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {

@@ -8,18 +8,17 @@ use axum::response::Response;
 use tower_cookies::Cookies;
 
 use super::cookies::refresh_into_jar;
-use super::service::Credentials;
-use crate::server::AppState;
+use super::extract::credentials;
+use super::service::AuthService;
 
 pub async fn refresh_before_render(
-    State(state): State<AppState>,
+    State(auth): State<AuthService>,
     jar: Cookies,
     request: Request,
     next: Next,
 ) -> Response {
     if is_page_request(&request) {
-        let auth = &state.auth;
-        let credentials = Credentials::from_request(auth.config(), &jar, request.headers());
+        let credentials = credentials(auth.config(), &jar, request.headers());
         let access_valid = credentials
             .access_cookie
             .as_deref()
@@ -27,7 +26,7 @@ pub async fn refresh_before_render(
         if !access_valid && credentials.refresh_cookie.is_some() {
             // The page renders from the cookie jar, which now holds the new (or deleted) cookies.
             // A database outage leaves the cookies alone; the page then renders from what it has.
-            let _ = refresh_into_jar(&jar, auth, credentials.refresh_cookie.as_deref()).await;
+            let _ = refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await;
         }
     }
     next.run(request).await

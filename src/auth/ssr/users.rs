@@ -8,9 +8,9 @@
 use sqlx::{FromRow, PgPool};
 use uuid::Uuid;
 
-use super::User;
 use super::error::AuthError;
 use super::proxy_token::ProxyClaims;
+use crate::auth::types::User;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {

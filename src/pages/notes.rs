@@ -33,23 +33,17 @@ pub fn validate_note(body: &str) -> Result<String, AppError> {
     Ok(body.to_owned())
 }
 
-#[cfg(feature = "ssr")]
-fn database_error(e: sqlx::Error) -> AppError {
-    AppError::from(crate::auth::AuthError::from(e))
-}
-
 #[server]
 pub async fn list_notes() -> Result<Vec<Note>, AppError> {
     // The state first: the context is not available after an await.
-    let db = crate::server::AppState::from_context()?.db;
+    let db = crate::state::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
     let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
         "SELECT id, body FROM notes WHERE user_id = $1::uuid ORDER BY created_at DESC, id",
     )
     .bind(&user.id)
     .fetch_all(&db)
-    .await
-    .map_err(database_error)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, body)| Note {
@@ -61,7 +55,7 @@ pub async fn list_notes() -> Result<Vec<Note>, AppError> {
 
 #[server]
 pub async fn create_note(body: String) -> Result<Note, AppError> {
-    let db = crate::server::AppState::from_context()?.db;
+    let db = crate::state::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
     let body = validate_note(&body)?;
     let (id,): (uuid::Uuid,) =
@@ -69,8 +63,7 @@ pub async fn create_note(body: String) -> Result<Note, AppError> {
             .bind(&user.id)
             .bind(&body)
             .fetch_one(&db)
-            .await
-            .map_err(database_error)?;
+            .await?;
     Ok(Note {
         id: id.to_string(),
         body,
@@ -79,7 +72,7 @@ pub async fn create_note(body: String) -> Result<Note, AppError> {
 
 #[server]
 pub async fn delete_note(id: String) -> Result<(), AppError> {
-    let db = crate::server::AppState::from_context()?.db;
+    let db = crate::state::AppState::from_context()?.db;
     let user = crate::auth::require_user().await?;
     let id: uuid::Uuid = id
         .parse()
@@ -88,8 +81,7 @@ pub async fn delete_note(id: String) -> Result<(), AppError> {
         .bind(id)
         .bind(&user.id)
         .execute(&db)
-        .await
-        .map_err(database_error)?;
+        .await?;
     // Someone else's note is "not found" too: its existence is none of this user's business.
     if deleted.rows_affected() == 0 {
         return Err(AppError::new(404, "Note not found."));

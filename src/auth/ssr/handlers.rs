@@ -1,7 +1,7 @@
 //! The REST routes, with govector-auth's paths, bodies, statuses and detail strings.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,11 +11,16 @@ use tower_cookies::Cookies;
 
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::extract::CurrentUser;
-use super::service::{AuthService, Credentials};
-use crate::server::AppState;
+use super::extract::{CurrentUser, credentials};
+use super::service::AuthService;
+use crate::auth::types::User;
 
-pub fn routes() -> Router<AppState> {
+/// govector-auth's routes, for any router state that holds an `AuthService`.
+pub fn routes<S>() -> Router<S>
+where
+    AuthService: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/api/accounts/auth/token", post(exchange))
         .route("/api/accounts/auth/refresh", post(refresh))
@@ -53,7 +58,7 @@ fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
 
 /// `POST /api/accounts/auth/refresh` (refresh cookie) → 204 with new cookies, or 401 with the cookies cleared.
 async fn refresh(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Response {
-    let credentials = Credentials::from_request(auth.config(), &jar, &headers);
+    let credentials = credentials(auth.config(), &jar, &headers);
     match refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),
@@ -61,7 +66,7 @@ async fn refresh(State(auth): State<AuthService>, jar: Cookies, headers: HeaderM
 }
 
 /// `GET /api/accounts/me/` → the flat `User`.
-async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<super::User> {
+async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<User> {
     Json(user)
 }
 
@@ -71,7 +76,7 @@ async fn logout(
     jar: Cookies,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AuthError> {
-    let credentials = Credentials::from_request(auth.config(), &jar, &headers);
+    let credentials = credentials(auth.config(), &jar, &headers);
     clear_session(&jar, auth.config());
     auth.logout(credentials.refresh_cookie.as_deref()).await?;
     Ok(Json(json!({ "detail": "Logged out." })))

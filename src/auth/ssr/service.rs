@@ -1,50 +1,27 @@
-//! The auth service: what the REST handlers and the server functions both call.
+//! The auth service: what the REST handlers and the server functions both call. It speaks in plain values
+//! (tokens, credentials, users); reading requests and writing cookies is the HTTP layer's job.
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, header};
 use sqlx::PgPool;
-use tower_cookies::Cookies;
 use uuid::Uuid;
 
 use super::config::AuthConfig;
 use super::error::AuthError;
 use super::jwks::JwksClient;
 use super::proxy_token::ProxyTokenVerifier;
+use super::refresh_tokens;
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 use super::user_cache::UserCache;
 use super::users::{self, UserRow};
-use super::{User, refresh_tokens};
+use crate::auth::types::User;
 
-/// The credentials a request carries.
+/// The credentials a request carries (the HTTP layer reads them from cookies and headers).
 #[derive(Debug, Default, Clone)]
 pub struct Credentials {
     pub access_cookie: Option<String>,
     pub bearer: Option<String>,
     pub refresh_cookie: Option<String>,
-}
-
-impl Credentials {
-    pub fn from_request(config: &AuthConfig, jar: &Cookies, headers: &HeaderMap) -> Self {
-        let cookie = |name: &str| {
-            jar.get(name)
-                .map(|c| c.value().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        Self {
-            access_cookie: cookie(&config.access_cookie.name),
-            bearer: bearer_token(headers),
-            refresh_cookie: cookie(&config.refresh_cookie.name),
-        }
-    }
-}
-
-/// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
 
 /// A new access and refresh token pair.
@@ -240,6 +217,11 @@ impl AuthService {
             refresh_tokens::revoke_family_of(&self.inner.db, claims.jti).await?;
         }
         Ok(())
+    }
+
+    /// Deletes the sessions whose refresh token has expired. Returns how many.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, sqlx::Error> {
+        refresh_tokens::delete_expired(&self.inner.db).await
     }
 
     fn session(&self, user_id: Uuid, refresh: &Claims) -> NewSession {

@@ -1,4 +1,4 @@
-// Cross-tab refresh lock for the auth client (src/auth/client.rs). web-sys only exposes the Web Locks API
+// Cross-tab refresh lock for the auth client (src/auth/hydrate/mod.rs). web-sys only exposes the Web Locks API
 // behind an unstable cfg, so this one call lives in JavaScript.
 
 // Runs `task` (a function returning a Promise) while holding the named lock, so only one tab refreshes at a

@@ -1,0 +1,102 @@
+//! The browser's view of the session, shared by every component: the `Auth` context.
+//!
+//! The server renders the first page with the session it sees (`session_status`, a blocking resource, so a
+//! signed-in user never sees a signed-out flash). In the browser, sign-ins, sign-outs, refreshes and the
+//! other tabs' news (`hydrate`) update it.
+
+use leptos::prelude::*;
+
+use super::server_fns::session_status;
+use super::types::{AuthStatus, SessionInfo};
+use crate::error::AppError;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    status: Resource<Result<AuthStatus, AppError>>,
+    /// Who the browser learnt is signed in since the page loaded (sign-in, sign-out); wins over `status`.
+    local: RwSignal<Option<Option<SessionInfo>>>,
+    /// The access token's expiry after a refresh. Kept apart from `local` so that a refresh, which changes
+    /// only this, re-renders nothing (a protected page would otherwise lose what the user was typing).
+    refreshed_expiry: RwSignal<Option<i64>>,
+}
+
+impl Auth {
+    /// Creates the context for the whole app (see `provide_auth`).
+    pub(super) fn new() -> Self {
+        let auth = Self {
+            status: Resource::new_blocking(|| (), |_| session_status()),
+            local: RwSignal::new(None),
+            refreshed_expiry: RwSignal::new(None),
+        };
+        provide_context(auth);
+        auth
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// The current session, if signed in. Reactive; `None` while the status loads. A refresh does not
+    /// change it: its `access_expires_at` is the one seen at sign-in or page load (see [`Auth::expires_at`]).
+    pub fn session(&self) -> Option<SessionInfo> {
+        match self.local.get() {
+            Some(local) => local,
+            None => self
+                .status
+                .get()
+                .and_then(Result::ok)
+                .and_then(|s| s.session),
+        }
+    }
+
+    pub(super) fn session_untracked(&self) -> Option<SessionInfo> {
+        untrack(|| self.session())
+    }
+
+    /// True once the status has loaded and says nobody is signed in.
+    pub fn signed_out(&self) -> bool {
+        match self.local.get() {
+            Some(local) => local.is_none(),
+            None => matches!(
+                self.status.get(),
+                Some(Ok(AuthStatus { session: None, .. }))
+            ),
+        }
+    }
+
+    /// True when the user signed out (here or in another tab) after this page loaded.
+    pub fn signed_out_since_load(&self) -> bool {
+        matches!(self.local.get(), Some(None))
+    }
+
+    pub fn login_url(&self) -> Option<String> {
+        self.status
+            .get()
+            .and_then(Result::ok)
+            .and_then(|s| s.login_url)
+    }
+
+    /// The error that kept the status from loading (for example, the database is down).
+    pub fn status_error(&self) -> Option<AppError> {
+        self.status.get().and_then(Result::err)
+    }
+
+    /// When the current access token expires (Unix seconds), refreshes included. Reactive.
+    pub fn expires_at(&self) -> Option<i64> {
+        let session = self.session()?;
+        self.refreshed_expiry.get().or(session.access_expires_at)
+    }
+
+    /// Records who is signed in now (`None`: nobody). The same user again only updates the expiry.
+    pub(super) fn set(&self, session: Option<SessionInfo>) {
+        self.refreshed_expiry
+            .set(session.as_ref().and_then(|s| s.access_expires_at));
+        let same_user = self
+            .session_untracked()
+            .zip(session.as_ref())
+            .is_some_and(|(old, new)| old.user == new.user && old.dev_mode == new.dev_mode);
+        if !same_user {
+            self.local.set(Some(session));
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Where a sign-in comes back to: the page it started from, and never another site.
+
+/// A path and query, to come back to after signing in.
+pub fn path_with_query(path: String, query: String) -> String {
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.trim_start_matches('?'))
+    }
+}
+
+/// Where the sign-in callback sends the user back: a same-origin path only, never another site.
+pub fn safe_return_path(path: &str) -> String {
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control() || c == '\\');
+    if safe {
+        path.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_same_origin_paths_are_returned_to() {
+        assert_eq!(safe_return_path("/notes?tab=2#x"), "/notes?tab=2#x");
+        for bad in [
+            "https://evil.com",
+            "//evil.com",
+            "/\\evil.com",
+            "javascript:alert(1)",
+            "",
+            "notes",
+            "/a\\b",
+            "/\n",
+        ] {
+            assert_eq!(safe_return_path(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_query_is_kept() {
+        assert_eq!(path_with_query("/notes".into(), String::new()), "/notes");
+        assert_eq!(path_with_query("/notes".into(), "a=1".into()), "/notes?a=1");
+        assert_eq!(
+            path_with_query("/notes".into(), "?a=1".into()),
+            "/notes?a=1"
+        );
+    }
+}

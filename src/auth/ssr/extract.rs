@@ -1,0 +1,171 @@
+//! Reading a request's credentials, and the signed-in user for axum handlers (`CurrentUser`) and server
+//! functions (`RequestAuth`, `require_user`).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use leptos::prelude::use_context;
+use tower_cookies::Cookies;
+
+use super::config::AuthConfig;
+use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
+use super::error::AuthError;
+use super::service::{AuthService, Credentials};
+use crate::auth::types::{AuthStatus, SessionInfo, User};
+use crate::error::AppError;
+
+/// The credentials in a request's cookies and `Authorization` header.
+pub fn credentials(config: &AuthConfig, jar: &Cookies, headers: &HeaderMap) -> Credentials {
+    let cookie = |name: &str| {
+        jar.get(name)
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Credentials {
+        access_cookie: cookie(&config.access_cookie.name),
+        bearer: bearer_token(headers),
+        refresh_cookie: cookie(&config.refresh_cookie.name),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// Extractor: the signed-in user, or a 401 `{"detail": …}`.
+pub struct CurrentUser {
+    pub user: User,
+    /// Unix seconds at which the access token expires (`None` for the dev user).
+    pub access_expires_at: Option<i64>,
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AuthService: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = AuthService::from_ref(state);
+        let jar = Cookies::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AuthError::Internal)?;
+        let credentials = credentials(auth.config(), &jar, &parts.headers);
+        let (user, access_expires_at) = auth.current_user(&credentials).await?;
+        Ok(Self {
+            user,
+            access_expires_at,
+        })
+    }
+}
+
+/// What a server function needs to act for the request: the service, the cookie jar and the credentials.
+/// Its methods are the server functions' bodies.
+pub struct RequestAuth {
+    auth: AuthService,
+    jar: Cookies,
+    credentials: Credentials,
+}
+
+impl RequestAuth {
+    /// The request being served. The router provides the `AuthService` as context to server functions and
+    /// page renders (see `server::router`).
+    pub async fn from_context() -> Result<Self, AuthError> {
+        let auth = use_context::<AuthService>().ok_or_else(|| {
+            tracing::error!("AuthService is missing from the context");
+            AuthError::Internal
+        })?;
+        let (jar, headers) = leptos_axum::extract::<(Cookies, HeaderMap)>()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot read the request in a server function");
+                AuthError::Internal
+            })?;
+        let credentials = credentials(auth.config(), &jar, &headers);
+        Ok(Self {
+            auth,
+            jar,
+            credentials,
+        })
+    }
+
+    fn session_info(&self, user: User, access_expires_at: Option<i64>) -> SessionInfo {
+        SessionInfo {
+            user,
+            access_expires_at,
+            dev_mode: self.auth.config().dev_mode(),
+        }
+    }
+
+    /// The signed-in user's session; 401 when signed out.
+    pub async fn session(&self) -> Result<SessionInfo, AuthError> {
+        let (user, access_expires_at) = self.auth.current_user(&self.credentials).await?;
+        Ok(self.session_info(user, access_expires_at))
+    }
+
+    /// Exchanges a proxy token for a session and sets its cookies.
+    pub async fn exchange(&self, token: String) -> Result<SessionInfo, AuthError> {
+        let sign_in = self.auth.exchange(&token).await?;
+        set_sign_in(&self.jar, self.auth.config(), &sign_in, token);
+        Ok(self.session_info(sign_in.user, Some(sign_in.session.access_expires_at)))
+    }
+
+    /// Rotates the refresh cookie; a refused one clears the session cookies.
+    pub async fn refresh(&self) -> Result<SessionInfo, AuthError> {
+        let session = refresh_into_jar(
+            &self.jar,
+            &self.auth,
+            self.credentials.refresh_cookie.as_deref(),
+        )
+        .await?;
+        let credentials = Credentials {
+            access_cookie: Some(session.access),
+            ..Credentials::default()
+        };
+        let (user, access_expires_at) = self.auth.current_user(&credentials).await?;
+        Ok(self.session_info(user, access_expires_at))
+    }
+
+    /// Deletes the session cookies and revokes the refresh token's family.
+    pub async fn logout(&self) -> Result<(), AuthError> {
+        clear_session(&self.jar, self.auth.config());
+        self.auth
+            .logout(self.credentials.refresh_cookie.as_deref())
+            .await
+    }
+
+    /// The session for rendering: signed out is an answer here, not an error.
+    pub async fn status(&self) -> Result<AuthStatus, AuthError> {
+        let login_url = self
+            .auth
+            .config()
+            .proxy
+            .as_ref()
+            .map(|p| p.login_url.clone());
+        let session = match self.session().await {
+            Ok(session) => Some(session),
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => None,
+            Err(e) => return Err(e),
+        };
+        Ok(AuthStatus { session, login_url })
+    }
+}
+
+/// In a server function: the signed-in user, or an `AppError` with status 401.
+///
+/// ```ignore
+/// #[server]
+/// pub async fn my_notes() -> Result<Vec<Note>, AppError> {
+///     let user = crate::auth::require_user().await?;
+///     // … queries scoped to user.id …
+/// }
+/// ```
+pub async fn require_user() -> Result<User, AppError> {
+    let request = RequestAuth::from_context().await?;
+    Ok(request.session().await?.user)
+}

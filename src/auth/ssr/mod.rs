@@ -1,0 +1,37 @@
+//! The server side of sign-in. A request meets it in this order:
+//! - `csrf` refuses cross-site unsafe requests; `page_refresh` renews an expired session before a page
+//!   renders;
+//! - `handlers` (the REST routes) and `extract` (the current user, and `RequestAuth` for the server
+//!   functions) read the credentials, call `AuthService` in `service`, and write cookies with `cookies`;
+//! - `service` verifies proxy tokens (`proxy_token`, with keys from `jwks`), issues the app's tokens
+//!   (`tokens`), rotates refresh tokens (`refresh_tokens`), upserts users (`users`) and keeps recently seen
+//!   users in memory (`user_cache`).
+//!
+//! `config` holds the settings and `error` the errors with the HTTP status each answers with.
+
+mod config;
+mod cookies;
+mod csrf;
+mod error;
+mod extract;
+mod handlers;
+mod jwks;
+mod page_refresh;
+mod proxy_token;
+mod refresh_tokens;
+mod service;
+mod tokens;
+mod user_cache;
+mod users;
+
+pub use config::{AuthConfig, CookieSettings, ProxyConfig, SecretKey};
+pub use cookies::{no_store_when_setting_cookies, session_cookies};
+pub use csrf::csrf_protect;
+pub use error::AuthError;
+pub(super) use extract::RequestAuth;
+pub use extract::{CurrentUser, require_user};
+pub use handlers::routes;
+pub use jwks::JwksClient;
+pub use page_refresh::refresh_before_render;
+pub use proxy_token::ProxyTokenVerifier;
+pub use service::{AuthService, Credentials, NewSession, SignIn};

@@ -1,0 +1,34 @@
+//! The auth types that cross the wire between the server and the browser.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as `GET /api/accounts/me/` returns it (govector-auth's shape, with a string id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub full_name: String,
+    pub picture: String,
+}
+
+/// What the browser needs to know about its session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: User,
+    /// Unix seconds at which the access token expires; the client refreshes ahead of it. `None` when the
+    /// request carried no access token (dev mode).
+    pub access_expires_at: Option<i64>,
+    /// True when no auth proxy is configured and everyone is the dev user.
+    pub dev_mode: bool,
+}
+
+/// What the UI needs to render the header and protected pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthStatus {
+    /// `None` when nobody is signed in.
+    pub session: Option<SessionInfo>,
+    /// The auth proxy's sign-in page; `None` in dev mode.
+    pub login_url: Option<String>,
+}

@@ -1,0 +1,122 @@
+//! The server program: start-up, the router, the database pool and migrations, health checks.
+//!
+//! `run` loads the configuration, connects to Postgres and applies the migrations, builds the state and
+//! serves `router(state)` until Ctrl-C or SIGTERM.
+
+mod db;
+mod health;
+mod router;
+
+pub use db::migrate;
+pub use router::router;
+
+use leptos::config::get_configuration;
+use tokio::net::TcpListener;
+
+use crate::auth::AuthService;
+use crate::config::Config;
+use crate::env::ConfigError;
+use crate::state::AppState;
+
+/// How often expired sessions are deleted.
+const CLEANUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("cannot reach the database at {target}: {source}")]
+    Database { target: String, source: sqlx::Error },
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+/// Loads the configuration, prepares the database and serves until Ctrl-C or SIGTERM.
+pub async fn run() -> Result<(), StartupError> {
+    let config = Config::load()?;
+    if config.auth.secret_key.is_generated() {
+        tracing::warn!(
+            "SECRET_KEY is not set: using a random key, so sessions end when the server restarts"
+        );
+    }
+    if config.auth.dev_mode() {
+        tracing::warn!(
+            dev_user = %config.auth.dev_user_email,
+            "dev mode: VECTOR_AUTH_PROXY_URL is not set, so requests without credentials are the dev user"
+        );
+    }
+    let leptos_options = get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
+    let addr = leptos_options.site_addr;
+
+    let db = db::connect(&config)
+        .await
+        .map_err(|source| StartupError::Database {
+            target: db::describe(&config.database),
+            source,
+        })?;
+    db::migrate(&db).await?;
+
+    let state = AppState::new(config, db, leptos_options);
+    tokio::spawn(delete_expired_sessions(state.auth.clone()));
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartupError::Serve)
+}
+
+/// Deletes expired sessions now and then every `CLEANUP_INTERVAL`.
+async fn delete_expired_sessions(auth: AuthService) {
+    let mut interval = tokio::time::interval(CLEANUP_INTERVAL);
+    loop {
+        interval.tick().await;
+        match auth.delete_expired_sessions().await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,51 @@
+//! The whole application in one router: API routes, server functions, pages and static files, and the
+//! middleware every request passes through.
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower::ServiceBuilder;
+use tower_cookies::CookieManagerLayer;
+
+use super::health;
+use crate::app::{App, shell};
+use crate::auth;
+use crate::error::server_fn_error_status;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    // Server functions and page renders find the state (`AppState::from_context`) and the auth service
+    // (auth's server functions) in their context.
+    let auth_context = {
+        let auth = state.auth.clone();
+        move || provide_context(auth.clone())
+    };
+    let leptos_options = state.leptos_options.clone();
+    Router::new()
+        .merge(health::routes())
+        .merge(auth::routes())
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            auth_context.clone(),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            auth_context,
+            shell,
+        ))
+        // A request passes these from top to bottom, its response from bottom to top.
+        .layer(
+            ServiceBuilder::new()
+                .layer(map_response(auth::no_store_when_setting_cookies))
+                .layer(CookieManagerLayer::new())
+                .layer(from_fn_with_state(state.auth.clone(), auth::csrf_protect))
+                .layer(from_fn_with_state(
+                    state.auth.clone(),
+                    auth::refresh_before_render,
+                ))
+                .layer(from_fn(server_fn_error_status)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,43 @@
+//! What every handler, server function and page render can reach: the application state.
+//!
+//! Axum handlers take the part they need (`State<PgPool>`, `State<AuthService>`, …) through `FromRef`;
+//! server functions and pages call `AppState::from_context()`.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use crate::auth::AuthService;
+use crate::config::Config;
+use crate::error::AppError;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub auth: AuthService,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: PgPool, leptos_options: LeptosOptions) -> Self {
+        let auth = AuthService::new(config.auth.clone(), db.clone());
+        Self {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            auth,
+        }
+    }
+
+    /// The state, inside a server function or a page render. Take it before the first `.await`: the
+    /// reactive context is not carried across awaits when a server function runs during server rendering.
+    pub fn from_context() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState is missing from the context");
+            AppError::internal()
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! The app under test: the real router on loopback over the test's own database, and a cookie jar.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use app::config::Config;
+use app::env::Env;
+use app::server::router;
+use app::state::AppState;
+use leptos::config::LeptosOptions;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use super::{TestProxy, serve};
+
+pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef0123456789";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub db: PgPool,
+    pub state: AppState,
+    /// The stand-in proxy the app signs in through, when `spawn_app` started it.
+    proxy: Option<TestProxy>,
+}
+
+/// The app with sign-in through a stand-in proxy, over the test's database: a feature's test starts here.
+pub async fn spawn_app(db: PgPool) -> TestApp {
+    let proxy = TestProxy::start().await;
+    let mut app = TestApp::start(db, proxy_env(&proxy)).await;
+    app.proxy = Some(proxy);
+    app
+}
+
+/// The settings every test app starts from.
+pub fn base_env() -> Env {
+    Env::from_pairs([
+        ("DATABASE_URL", "postgres://unused@127.0.0.1:1/unused"),
+        ("LEPTOS_ENV", "DEV"),
+        ("SECRET_KEY", SECRET_KEY),
+    ])
+}
+
+pub fn proxy_env(proxy: &TestProxy) -> Env {
+    base_env().with("VECTOR_AUTH_PROXY_URL", &proxy.url())
+}
+
+impl TestApp {
+    pub async fn start(db: PgPool, env: Env) -> Self {
+        let config = Config::from_env(&env).expect("test configuration");
+        let leptos_options = LeptosOptions::builder()
+            .output_name("vector_app")
+            .site_root("target/site")
+            .build();
+        let state = AppState::new(config, db.clone(), leptos_options);
+        let (addr, _) = serve(router(state.clone())).await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            addr,
+            http,
+            db,
+            state,
+            proxy: None,
+        }
+    }
+
+    /// The stand-in proxy of an app from `spawn_app`.
+    pub fn proxy(&self) -> &TestProxy {
+        self.proxy
+            .as_ref()
+            .expect("an app from spawn_app, which starts the stand-in proxy")
+    }
+
+    /// Signs in as `email` (a returning user after the first time) and returns the session cookies.
+    pub async fn sign_in_as(&self, email: &str) -> Session {
+        self.sign_in(&self.proxy().token(email, json!({}))).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A same-origin POST, as the app's own pages send it.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(path))
+            .header("sec-fetch-site", "same-origin")
+            .header("origin", self.origin())
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path))
+    }
+
+    pub async fn exchange(&self, token: &str) -> reqwest::Response {
+        self.post("/api/accounts/auth/token")
+            .json(&json!({ "token": token }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in with a proxy token and returns the session cookies.
+    pub async fn sign_in(&self, token: &str) -> Session {
+        let response = self.exchange(token).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "sign-in failed: {}",
+            response.text().await.unwrap()
+        );
+        Session::from_response(&response)
+    }
+
+    pub async fn me(&self, session: &Session) -> reqwest::Response {
+        self.get("/api/accounts/me/")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn refresh(&self, session: &Session) -> reqwest::Response {
+        self.post("/api/accounts/auth/refresh")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn logout(&self, session: &Session) -> reqwest::Response {
+        self.post("/api/accounts/logout/")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls a server function the way the Leptos client does: a same-origin, form-encoded POST.
+    pub async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        session: &Session,
+    ) -> reqwest::Response {
+        self.post(path)
+            .header("cookie", session.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// Cookies as a browser would keep them: name → value.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub cookies: HashMap<String, String>,
+}
+
+impl Session {
+    pub fn from_response(response: &reqwest::Response) -> Self {
+        let mut session = Self::default();
+        session.update(response);
+        session
+    }
+
+    /// Applies a response's Set-Cookie headers (a Max-Age=0 deletes).
+    pub fn update(&mut self, response: &reqwest::Response) {
+        for (name, value, attributes) in set_cookies(response) {
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(&name);
+            } else {
+                self.cookies.insert(name, value);
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.cookies.insert(name.into(), value.into());
+        self
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// (name, value, the rest of the header) of each Set-Cookie header.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<(String, String, String)> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| {
+            let text = v.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            (
+                name.trim().to_owned(),
+                value.trim().to_owned(),
+                attributes.to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub async fn detail(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("a JSON body");
+    body["detail"].as_str().expect("a detail string").to_owned()
+}

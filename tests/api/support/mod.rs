@@ -1,0 +1,36 @@
+//! The harness, one file per concern:
+//! - `app`: the real router on loopback over a fresh Postgres database (from `#[sqlx::test]`); a test
+//!   starts with `let app = spawn_app(db).await;` and `let session = app.sign_in_as("ada@example.com").await;`
+//! - `proxy`: a stand-in for the auth proxy's JWKS, served over loopback with keys generated here;
+//! - `relay`: a relay between the app and Postgres that can cut the database off or slow it down;
+//! - `dev_auth_proxy`: the dev auth proxy binary as a process (shared with the benchmarks).
+
+mod app;
+// Shared with the benchmarks, which use other parts of it.
+#[allow(dead_code)]
+#[path = "../../common/dev_auth_proxy.rs"]
+mod dev_auth_proxy;
+mod proxy;
+mod relay;
+
+pub use app::*;
+pub use dev_auth_proxy::*;
+pub use proxy::*;
+pub use relay::*;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::AbortHandle;
+
+pub fn now() -> i64 {
+    jsonwebtoken::get_current_timestamp() as i64
+}
+
+async fn serve(router: Router) -> (SocketAddr, AbortHandle) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (addr, task.abort_handle())
+}
