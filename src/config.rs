@@ -40,7 +40,7 @@ impl Config {
         };
         Ok(Self {
             database: database_url(env)?,
-            database_max_connections: env.number("DATABASE_MAX_CONNECTIONS", 10, 1)? as u32,
+            database_max_connections: env.number("DATABASE_MAX_CONNECTIONS", 10, 1..=1000)? as u32,
             production,
             auth: AuthConfig::from_env(env, production)?,
         })
@@ -131,7 +131,7 @@ mod tests {
             ConfigError::invalid(
                 "DATABASE_MAX_CONNECTIONS",
                 "0",
-                "a whole number of at least 1"
+                "a whole number from 1 to 1000"
             )
         );
         let err = Config::from_env(&base().with("LEPTOS_ENV", "staging")).unwrap_err();

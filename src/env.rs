@@ -3,6 +3,7 @@
 //! A leaf: every module that reads settings uses it, and it uses nothing of the app.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -78,16 +79,22 @@ impl Env {
         }
     }
 
-    /// A whole number of at least `min`.
-    pub fn number(&self, name: &str, default: u64, min: u64) -> Result<u64, ConfigError> {
+    /// A whole number within `range`. Every number has an upper bound, so no setting can overflow a
+    /// duration or a cookie's Max-Age, or ask for something absurd.
+    pub fn number(
+        &self,
+        name: &str,
+        default: u64,
+        range: RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
         match self.get(name) {
             None => Ok(default),
             Some(v) => match v.parse::<u64>() {
-                Ok(n) if n >= min => Ok(n),
+                Ok(n) if range.contains(&n) => Ok(n),
                 _ => Err(ConfigError::invalid(
                     name,
                     v,
-                    format!("a whole number of at least {min}"),
+                    format!("a whole number from {} to {}", range.start(), range.end()),
                 )),
             },
         }

@@ -55,6 +55,15 @@ pub async fn run() -> Result<(), StartupError> {
             "SECRET_KEY is not set: using a random key, so sessions end when the server restarts"
         );
     }
+    if config.production
+        && let Some(proxy) = &config.auth.proxy
+        && proxy.audience.is_none()
+    {
+        tracing::warn!(
+            "VECTOR_AUTH_AUDIENCE is not set: tokens the auth proxy issued for any other Vector app are accepted \
+             here too; set it to this app's audience"
+        );
+    }
     if config.auth.dev_mode() {
         tracing::warn!(
             dev_user = %config.auth.dev_user_email,

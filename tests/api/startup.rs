@@ -2,7 +2,8 @@
 
 use std::process::Command;
 
-fn start_with(vars: &[(&str, &str)]) -> (Option<i32>, String) {
+/// The exit code, standard error and standard output (the log) of a server started with these settings.
+fn run_with(vars: &[(&str, &str)]) -> (Option<i32>, String, String) {
     // An empty folder, so no `.env` is read; a clean environment, so only these settings count.
     let dir = std::env::temp_dir().join(format!("startup-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -19,7 +20,13 @@ fn start_with(vars: &[(&str, &str)]) -> (Option<i32>, String) {
     (
         output.status.code(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
     )
+}
+
+fn start_with(vars: &[(&str, &str)]) -> (Option<i32>, String) {
+    let (code, stderr, _) = run_with(vars);
+    (code, stderr)
 }
 
 #[test]
@@ -36,7 +43,7 @@ fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
         ),
         (
             vec![database, ("ACCESS_TOKEN_COOKIE_MAX_AGE", "-5")],
-            "error: ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number of at least 1",
+            "error: ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number from 1 to 86400",
         ),
         (
             vec![
@@ -66,4 +73,25 @@ fn an_unreachable_database_is_reported_without_the_password() {
         "{stderr}"
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn a_production_start_without_an_audience_warns_of_foreign_tokens() {
+    let production = [
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/unused"),
+        ("LEPTOS_ENV", "PROD"),
+        ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+        ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
+    ];
+    let (code, _, log) = run_with(&production);
+    assert_eq!(code, Some(1), "no database here: {log}");
+    assert!(
+        log.contains("VECTOR_AUTH_AUDIENCE is not set: tokens the auth proxy issued for any other Vector app are accepted"),
+        "{log}"
+    );
+    let mut with_audience = production.to_vec();
+    with_audience.push(("VECTOR_AUTH_AUDIENCE", "my-app"));
+    let (code, _, log) = run_with(&with_audience);
+    assert_eq!(code, Some(1));
+    assert!(!log.contains("VECTOR_AUTH_AUDIENCE"), "{log}");
 }

@@ -2,6 +2,7 @@
 //! can set the same values.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -26,6 +27,8 @@ pub struct AuthConfig {
     pub refresh_reuse_grace: Duration,
     pub jwks_cache_ttl: Duration,
     pub jwks_refetch_cooldown: Duration,
+    /// How long past `jwks_cache_ttl` the keys held may still be used while the proxy cannot be reached.
+    pub jwks_max_stale: Duration,
     /// How long a user looked up for a request is reused before Postgres is asked again; zero turns the
     /// cache off. At most the access-token lifetime, so a deactivated user loses access within it.
     pub user_cache_ttl: Duration,
@@ -91,10 +94,22 @@ impl fmt::Debug for SecretKey {
 }
 
 const MIN_SECRET_KEY_BYTES: usize = 32;
+/// An access token lives at most a day, a refresh token (the idle limit of a session) at most a year.
+const MAX_ACCESS_SECONDS: u64 = 86_400;
+const MAX_REFRESH_SECONDS: u64 = 31_536_000;
+
+fn seconds(
+    env: &Env,
+    name: &str,
+    default: u64,
+    range: RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(env.number(name, default, range)?))
+}
 
 impl AuthConfig {
     pub fn from_env(env: &Env, production: bool) -> Result<Self, ConfigError> {
-        let proxy = ProxyConfig::from_env(env)?;
+        let proxy = ProxyConfig::from_env(env, production)?;
         if proxy.is_none()
             && production
             && !env.bool("VECTOR_AUTH_ALLOW_DEV_MODE_IN_PRODUCTION", false)?
@@ -131,10 +146,20 @@ impl AuthConfig {
             None => SecretKey::random(),
         };
 
-        let access_cookie =
-            CookieSettings::from_env(env, "ACCESS", "access_token", 300, production)?;
-        let refresh_cookie =
-            CookieSettings::from_env(env, "REFRESH", "refresh_token", 604_800, production)?;
+        let access_cookie = CookieSettings::from_env(
+            env,
+            "ACCESS",
+            "access_token",
+            (300, MAX_ACCESS_SECONDS),
+            production,
+        )?;
+        let refresh_cookie = CookieSettings::from_env(
+            env,
+            "REFRESH",
+            "refresh_token",
+            (604_800, MAX_REFRESH_SECONDS),
+            production,
+        )?;
         if access_cookie.name == refresh_cookie.name {
             return Err(ConfigError::invalid(
                 "REFRESH_TOKEN_COOKIE",
@@ -152,8 +177,11 @@ impl AuthConfig {
             ));
         }
 
-        let user_cache_seconds =
-            env.number("USER_CACHE_SECONDS", 30.min(access_cookie.max_age), 0)?;
+        let user_cache_seconds = env.number(
+            "USER_CACHE_SECONDS",
+            30.min(access_cookie.max_age),
+            0..=MAX_ACCESS_SECONDS,
+        )?;
         if user_cache_seconds > access_cookie.max_age {
             return Err(ConfigError::invalid(
                 "USER_CACHE_SECONDS",
@@ -173,17 +201,10 @@ impl AuthConfig {
             refresh_cookie,
             partitioned,
             csrf_trusted_origins: trusted_origins(env)?,
-            refresh_reuse_grace: Duration::from_secs(env.number(
-                "REFRESH_TOKEN_REUSE_GRACE_SECONDS",
-                10,
-                0,
-            )?),
-            jwks_cache_ttl: Duration::from_secs(env.number("JWKS_CACHE_TTL_SECONDS", 600, 1)?),
-            jwks_refetch_cooldown: Duration::from_secs(env.number(
-                "JWKS_REFETCH_COOLDOWN_SECONDS",
-                30,
-                0,
-            )?),
+            refresh_reuse_grace: seconds(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0..=60)?,
+            jwks_cache_ttl: seconds(env, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
+            jwks_refetch_cooldown: seconds(env, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
+            jwks_max_stale: seconds(env, "JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,
             user_cache_ttl: Duration::from_secs(user_cache_seconds),
         })
     }
@@ -194,17 +215,27 @@ impl AuthConfig {
 }
 
 impl ProxyConfig {
-    fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+    fn from_env(env: &Env, production: bool) -> Result<Option<Self>, ConfigError> {
         let Some(raw) = env.get("VECTOR_AUTH_PROXY_URL") else {
             return Ok(None);
         };
-        let base = http_url(raw).ok_or_else(|| {
-            ConfigError::invalid(
-                "VECTOR_AUTH_PROXY_URL",
-                raw,
-                "an http(s) URL such as https://auth.govector.ai",
-            )
-        })?;
+        let invalid = |expected: &str| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, expected);
+        let base = http_url(raw)
+            .ok_or_else(|| invalid("an http(s) URL such as https://auth.govector.ai"))?;
+        if base.query().is_some()
+            || base.fragment().is_some()
+            || !base.username().is_empty()
+            || base.password().is_some()
+        {
+            return Err(invalid(
+                "the proxy's base URL, without a query, a fragment or credentials",
+            ));
+        }
+        if production && base.scheme() == "http" && !is_loopback(&base) {
+            return Err(invalid(
+                "an https URL in a production run (plain http only to a proxy on this machine)",
+            ));
+        }
         let base = base.as_str().trim_end_matches('/').to_owned();
         let jwks_url = Url::parse(&format!("{base}/.well-known/jwks.json"))
             .map_err(|_| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL"))?;
@@ -226,11 +257,12 @@ impl ProxyConfig {
 }
 
 impl CookieSettings {
+    /// `(default, longest)`: the lifetime when unset, and the longest allowed.
     fn from_env(
         env: &Env,
         kind: &str,
         default_name: &str,
-        default_max_age: u64,
+        (default_max_age, longest_max_age): (u64, u64),
         production: bool,
     ) -> Result<Self, ConfigError> {
         let var = |suffix: &str| format!("{kind}_TOKEN_COOKIE{suffix}");
@@ -284,12 +316,21 @@ impl CookieSettings {
         }
         Ok(Self {
             name,
-            max_age: env.number(&var("_MAX_AGE"), default_max_age, 1)?,
+            max_age: env.number(&var("_MAX_AGE"), default_max_age, 1..=longest_max_age)?,
             http_only: env.bool(&var("_HTTPONLY"), true)?,
             secure,
             same_site,
             path,
         })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -417,6 +458,39 @@ mod tests {
     }
 
     #[test]
+    fn every_number_has_an_upper_bound() {
+        for (variable, too_big, expected) in [
+            ("ACCESS_TOKEN_COOKIE_MAX_AGE", "86401", "from 1 to 86400"),
+            (
+                "REFRESH_TOKEN_COOKIE_MAX_AGE",
+                "18446744073709551615",
+                "from 1 to 31536000",
+            ),
+            ("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "61", "from 0 to 60"),
+            ("JWKS_CACHE_TTL_SECONDS", "86401", "from 1 to 86400"),
+            ("JWKS_REFETCH_COOLDOWN_SECONDS", "3601", "from 0 to 3600"),
+            ("JWKS_MAX_STALE_SECONDS", "604801", "from 0 to 604800"),
+            ("USER_CACHE_SECONDS", "99999999999", "from 0 to 86400"),
+        ] {
+            let err = AuthConfig::from_env(&dev().with(variable, too_big), false)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!("{variable}=\"{too_big}\" is invalid: expected a whole number {expected}")
+            );
+        }
+        let longest = dev()
+            .with("ACCESS_TOKEN_COOKIE_MAX_AGE", "86400")
+            .with("REFRESH_TOKEN_COOKIE_MAX_AGE", "31536000");
+        let config = AuthConfig::from_env(&longest, false).unwrap();
+        assert_eq!(
+            (config.access_cookie.max_age, config.refresh_cookie.max_age),
+            (86_400, 31_536_000)
+        );
+    }
+
+    #[test]
     fn bad_cookie_values_name_the_variable() {
         let cases = [
             (
@@ -427,7 +501,7 @@ mod tests {
             (
                 "ACCESS_TOKEN_COOKIE_MAX_AGE",
                 "-5",
-                "ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number of at least 1",
+                "ACCESS_TOKEN_COOKIE_MAX_AGE=\"-5\" is invalid: expected a whole number from 1 to 86400",
             ),
             (
                 "REFRESH_TOKEN_COOKIE_HTTPONLY",
@@ -457,6 +531,41 @@ mod tests {
             err.to_string().starts_with("AUTH_COOKIE_PARTITIONED"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_proxy_url_is_a_plain_base_and_https_in_production() {
+        let secret = ("SECRET_KEY", "0123456789abcdef0123456789abcdef");
+        for bad in [
+            "https://auth.example.com/?next=x",
+            "https://auth.example.com/#top",
+            "https://user:pass@auth.example.com",
+        ] {
+            let err = AuthConfig::from_env(&dev().with("VECTOR_AUTH_PROXY_URL", bad), false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.ends_with(
+                    "expected the proxy's base URL, without a query, a fragment or credentials"
+                ),
+                "{bad}: {err}"
+            );
+        }
+        let plain = Env::from_pairs([secret, ("VECTOR_AUTH_PROXY_URL", "http://auth.example.com")]);
+        let err = AuthConfig::from_env(&plain, true).unwrap_err().to_string();
+        assert!(err.contains("an https URL in a production run"), "{err}");
+        assert!(
+            AuthConfig::from_env(&plain, false).is_ok(),
+            "plain http is fine in development"
+        );
+        for local in [
+            "http://127.0.0.1:3900",
+            "http://localhost:3900",
+            "http://[::1]:3900",
+        ] {
+            let env = Env::from_pairs([secret, ("VECTOR_AUTH_PROXY_URL", local)]);
+            assert!(AuthConfig::from_env(&env, true).is_ok(), "{local}");
+        }
     }
 
     #[test]
