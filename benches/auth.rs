@@ -143,6 +143,7 @@ fn benches(c: &mut Criterion) {
             proxy_config.jwks_url.clone(),
             Duration::from_secs(600),
             Duration::from_secs(30),
+            Duration::from_secs(86_400),
         ),
     );
     rt.block_on(verifier.verify(&setup.proxy_token))

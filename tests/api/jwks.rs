@@ -1,5 +1,6 @@
-//! The JWKS cache under failure: outages, hangs, garbage, oversized answers, redirects, rotation and floods
-//! of unknown key ids.
+//! The JWKS cache under failure: outages, hangs, garbage, oversized answers, redirects, rotation, floods
+//! of unknown key ids (with and without clients hanging up), empty and ambiguous key sets, and keys too stale
+//! to trust.
 
 use std::time::{Duration, Instant};
 
@@ -147,4 +148,112 @@ async fn simultaneous_misses_share_one_fetch(db: PgPool) {
     let responses = join_all(tokens.iter().map(|t| app.exchange(t))).await;
     assert!(responses.iter().all(|r| r.status() == 200));
     assert_eq!(proxy.fetches(), 1);
+}
+
+#[sqlx::test]
+async fn clients_hanging_up_mid_fetch_do_not_multiply_fetches(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, env(&proxy, 600, 30)).await;
+    app.sign_in(&proxy.token("a@example.com", json!({}))).await;
+    assert_eq!(proxy.fetches(), 1);
+
+    // Each request names a made-up kid and gives up long before the (slow) refetch it causes could finish.
+    proxy.set_mode(JwksMode::Slow);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let claims = claims("mallory@example.com", json!({}));
+    let mut hung_up = 0;
+    for i in 0..20 {
+        let token = SigningKey::new(&format!("made-up-{i}"), 1).sign(&claims);
+        let sent = impatient
+            .post(app.url("/api/accounts/auth/token"))
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({ "token": token }))
+            .send()
+            .await;
+        hung_up += usize::from(sent.is_err_and(|e| e.is_timeout()));
+    }
+    assert!(hung_up >= 5, "only {hung_up} clients hung up mid-fetch");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        proxy.fetches(),
+        2,
+        "one refetch for all twenty, whose clients went away"
+    );
+    // And the cooldown it started holds for the next made-up kid.
+    let token = SigningKey::new("made-up-again", 1).sign(&claims);
+    assert_eq!(app.exchange(&token).await.status(), 401);
+    assert_eq!(proxy.fetches(), 2);
+}
+
+#[sqlx::test]
+async fn an_empty_key_set_removes_the_keys(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, env(&proxy, 1, 0)).await;
+    let token = proxy.token("a@example.com", json!({}));
+    app.sign_in(&token).await;
+
+    proxy.publish(&[]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let response = app.exchange(&token).await;
+    assert_eq!(
+        response.status(),
+        401,
+        "the proxy no longer vouches for the key"
+    );
+    assert_eq!(detail(response).await, "Invalid token.");
+    assert_eq!(proxy.fetches(), 2);
+}
+
+#[sqlx::test]
+async fn a_key_set_naming_a_kid_twice_is_refused(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, env(&proxy, 1, 0)).await;
+    app.sign_in(&proxy.token("a@example.com", json!({}))).await;
+
+    // An impostor key under the same kid, listed first.
+    let impostor = SigningKey::new("key-1", 1);
+    proxy.publish_jwks(vec![impostor.jwk(), proxy.key.jwk()]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let forged = impostor.sign(&claims("mallory@example.com", json!({})));
+    assert_eq!(app.exchange(&forged).await.status(), 401);
+    assert_eq!(proxy.fetches(), 2, "the ambiguous set was fetched");
+    // It was refused as a whole: the keys held before still work.
+    app.sign_in(&proxy.token("a@example.com", json!({}))).await;
+}
+
+#[sqlx::test]
+async fn keys_past_their_maximum_staleness_are_not_trusted(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, env(&proxy, 1, 0).with("JWKS_MAX_STALE_SECONDS", "1")).await;
+    let token = proxy.token("a@example.com", json!({}));
+    app.sign_in(&token).await;
+    proxy.stop();
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.sign_in(&token).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let response = app.exchange(&token).await;
+    assert_eq!(response.status(), 503, "stale for longer than allowed");
+}
+
+#[sqlx::test]
+async fn an_unknown_kid_while_the_proxy_is_down_is_503_not_401(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, env(&proxy, 600, 0)).await;
+    app.sign_in(&proxy.token("a@example.com", json!({}))).await;
+
+    proxy.set_mode(JwksMode::Error);
+    let rotated = SigningKey::new("key-2", 1).sign(&claims("a@example.com", json!({})));
+    let response = app.exchange(&rotated).await;
+    assert_eq!(
+        response.status(),
+        503,
+        "perhaps a new key the proxy could not hand over"
+    );
+    assert_eq!(proxy.fetches(), 2);
+    // The keys held still work meanwhile.
+    app.sign_in(&proxy.token("a@example.com", json!({}))).await;
 }

@@ -2,8 +2,12 @@
 //!
 //! Keys are kept for `ttl`; a token with an unknown `kid` causes at most one refetch per `cooldown` (so a
 //! rotated key is picked up at once, while a flood of made-up kids costs one fetch), and requests that miss
-//! at the same time share that fetch. A failed fetch keeps the keys already held and is not retried within
-//! the cooldown. Fetches time out, follow no redirects and read at most `MAX_JWKS_BYTES`.
+//! at the same time share that fetch. The fetch runs on a task of its own, so a client that hangs up cannot
+//! cancel it before its cooldown is recorded. A failed fetch keeps the keys already held, for at most
+//! `max_stale` past their `ttl`, and is not retried within the cooldown; while the proxy cannot be reached
+//! a key id that is not held is unavailable (503), not unknown. A well-formed key set replaces the keys
+//! held, even an empty one; one that names a `kid` twice is refused as ambiguous. Fetches time out, follow
+//! no redirects and read at most `MAX_JWKS_BYTES`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,15 +29,22 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub enum KeyError {
     /// The JWKS answered, but has no usable key with this id.
     UnknownKid,
-    /// No keys can be had: the proxy cannot be reached and none are cached.
+    /// No answer can be had: the proxy cannot be reached and no (recent enough) keys are held.
     Unavailable,
 }
 
+/// The JWKS cache; cheap to clone (clones share it).
+#[derive(Clone)]
 pub struct JwksClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     http: reqwest::Client,
     url: Url,
     ttl: Duration,
     cooldown: Duration,
+    max_stale: Duration,
     cache: RwLock<Cache>,
     /// Held while fetching, so that simultaneous misses share one fetch.
     fetching: Mutex<()>,
@@ -54,7 +65,7 @@ struct Cache {
 }
 
 impl JwksClient {
-    pub fn new(url: Url, ttl: Duration, cooldown: Duration) -> Self {
+    pub fn new(url: Url, ttl: Duration, cooldown: Duration, max_stale: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
@@ -62,65 +73,90 @@ impl JwksClient {
             .build()
             .expect("a reqwest client with static settings builds");
         Self {
-            http,
-            url,
-            ttl,
-            cooldown,
-            cache: RwLock::default(),
-            fetching: Mutex::new(()),
-            fetches: AtomicU64::new(0),
+            inner: Arc::new(Inner {
+                http,
+                url,
+                ttl,
+                cooldown,
+                max_stale,
+                cache: RwLock::default(),
+                fetching: Mutex::new(()),
+                fetches: AtomicU64::new(0),
+            }),
         }
     }
 
     /// How many fetches were attempted so far (for tests and benchmarks).
     pub fn fetch_count(&self) -> u64 {
-        self.fetches.load(Ordering::Relaxed)
+        self.inner.fetches.load(Ordering::Relaxed)
     }
 
     pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
         let asked_at = Instant::now();
-        if let Some(found) = self.fresh(kid).await {
-            return found;
+        if let Some(key) = self.inner.fresh_key(kid).await {
+            return Ok(key);
         }
+        let inner = self.inner.clone();
+        let kid = kid.to_owned();
+        tokio::spawn(async move { inner.key_after_fetch(&kid, asked_at).await })
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the JWKS fetch task failed");
+                Err(KeyError::Unavailable)
+            })
+    }
+}
+
+impl Inner {
+    /// The key, if the cache is fresh and holds it.
+    async fn fresh_key(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        let cache = self.cache.read().await;
+        let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
+        cache.keys.get(kid).filter(|_| fresh).cloned()
+    }
+
+    /// The slow path, one request at a time: fetch unless a fetch since `asked_at`, or the cooldown, says
+    /// there is no point, then look the key up.
+    async fn key_after_fetch(
+        &self,
+        kid: &str,
+        asked_at: Instant,
+    ) -> Result<Arc<DecodingKey>, KeyError> {
         let _fetching = self.fetching.lock().await;
-        // Someone else may have fetched while this request waited for the lock.
-        {
-            let cache = self.cache.read().await;
-            if cache.attempted_at.is_some_and(|at| at >= asked_at) {
-                return lookup(&cache, kid);
-            }
-        }
-        let (fresh, recently_failed, recently_refetched) = {
+        let (fetched_meanwhile, fresh, recently_failed, recently_refetched) = {
             let cache = self.cache.read().await;
             let within = |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < self.cooldown);
             (
+                cache.attempted_at.is_some_and(|at| at >= asked_at),
                 cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl),
                 within(cache.failed_at),
                 within(cache.unknown_kid_fetch_at),
             )
         };
-        // Fresh keys without this kid: a rotation, or a made-up kid.
-        if fresh && recently_refetched {
-            return Err(KeyError::UnknownKid);
+        // Someone else fetched while this request waited for the lock; fresh keys without this kid were
+        // just refetched for an unknown kid (a rotation, or a made-up kid); stale or no keys and the proxy
+        // just failed. In each case, answer from what is held without asking again.
+        let no_fetch =
+            fetched_meanwhile || (fresh && recently_refetched) || (!fresh && recently_failed);
+        if !no_fetch {
+            self.fetch(fresh).await;
         }
-        // Stale or no keys, and the proxy just failed: answer from what is held without asking again.
-        if !fresh && recently_failed {
-            return lookup(&*self.cache.read().await, kid);
-        }
-        self.fetch(fresh).await;
-        let cache = self.cache.read().await;
-        lookup(&cache, kid)
+        self.lookup(&*self.cache.read().await, kid)
     }
 
-    /// The key, if the cache is fresh and holds it.
-    async fn fresh(&self, kid: &str) -> Option<Result<Arc<DecodingKey>, KeyError>> {
-        let cache = self.cache.read().await;
-        let fresh = cache.fetched_at.is_some_and(|at| at.elapsed() < self.ttl);
-        cache
-            .keys
-            .get(kid)
-            .filter(|_| fresh)
-            .map(|key| Ok(key.clone()))
+    fn lookup(&self, cache: &Cache, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+        let usable = cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < self.ttl + self.max_stale);
+        if !usable {
+            return Err(KeyError::Unavailable);
+        }
+        match cache.keys.get(kid) {
+            Some(key) => Ok(key.clone()),
+            // The proxy did not answer the last time: the kid may be a new key it has not published to us.
+            None if cache.failed_at.is_some() => Err(KeyError::Unavailable),
+            None => Err(KeyError::UnknownKid),
+        }
     }
 
     /// `for_unknown_kid`: the cache was fresh, so this fetch is one an unknown `kid` caused.
@@ -172,17 +208,9 @@ impl JwksClient {
         }
         let keys = parse_jwks(&body)?;
         if keys.is_empty() {
-            return Err("no usable RS256 keys".into());
+            tracing::warn!(url = %self.url, "the auth proxy's JWKS has no usable RS256 key: every proxy token is refused");
         }
         Ok(keys)
-    }
-}
-
-fn lookup(cache: &Cache, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
-    match cache.keys.get(kid) {
-        Some(key) => Ok(key.clone()),
-        None if cache.fetched_at.is_some() => Err(KeyError::UnknownKid),
-        None => Err(KeyError::Unavailable),
     }
 }
 
@@ -204,10 +232,17 @@ struct RsaJwk {
 }
 
 /// The usable keys of a JWKS document: RSA signing keys for RS256 of at least 2048 bits, by `kid`.
-/// Other keys are skipped one by one, so one odd key does not hide the rest.
+/// Other keys are skipped one by one, so one odd key does not hide the rest. A document that names a `kid`
+/// twice is refused: which key it means would be a guess.
 pub fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
     let set: JwkSet =
         serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let mut kids = std::collections::HashSet::new();
+    for kid in set.keys.iter().filter_map(|key| key.get("kid")?.as_str()) {
+        if !kids.insert(kid) {
+            return Err(format!("the kid {kid:?} names more than one key"));
+        }
+    }
     let mut keys = HashMap::new();
     for value in set.keys {
         let Ok(jwk) = serde_json::from_value::<RsaJwk>(value) else {
@@ -275,5 +310,15 @@ mod tests {
         kids.sort();
         assert_eq!(kids, ["strong"]);
         assert!(parse_jwks(b"not json").is_err());
+    }
+
+    #[test]
+    fn a_set_naming_a_kid_twice_is_refused_and_an_empty_one_is_not() {
+        let body = json!({"keys": [jwk("same", 2048), jwk("same", 2048)]});
+        let err = parse_jwks(&serde_json::to_vec(&body).unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("\"same\" names more than one key"), "{err}");
+        assert!(parse_jwks(br#"{"keys": []}"#).unwrap().is_empty());
     }
 }

@@ -71,6 +71,7 @@ impl AuthService {
                 proxy.jwks_url.clone(),
                 config.jwks_cache_ttl,
                 config.jwks_refetch_cooldown,
+                config.jwks_max_stale,
             );
             ProxyTokenVerifier::new(proxy, jwks)
         });

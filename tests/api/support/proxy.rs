@@ -34,6 +34,8 @@ pub fn rsa_key(index: usize) -> &'static RsaPrivateKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwksMode {
     Normal,
+    /// The keys, after half a second.
+    Slow,
     Error,
     Hang,
     Garbage,
@@ -121,7 +123,12 @@ impl TestProxy {
 
     /// Publishes exactly these keys.
     pub fn publish(&self, keys: &[&SigningKey]) {
-        *self.state.keys.lock().unwrap() = keys.iter().map(|k| k.jwk()).collect();
+        self.publish_jwks(keys.iter().map(|k| k.jwk()).collect());
+    }
+
+    /// Publishes exactly these JWKs, well-formed or not.
+    pub fn publish_jwks(&self, jwks: Vec<Value>) {
+        *self.state.keys.lock().unwrap() = jwks;
     }
 
     /// Requests for the JWKS.
@@ -176,6 +183,10 @@ async fn jwks(State(state): State<ProxyState>) -> Response {
     let mode = *state.mode.lock().unwrap();
     match mode {
         JwksMode::Normal => {
+            axum::Json(json!({ "keys": *state.keys.lock().unwrap() })).into_response()
+        }
+        JwksMode::Slow => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
             axum::Json(json!({ "keys": *state.keys.lock().unwrap() })).into_response()
         }
         JwksMode::Error => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
