@@ -4,6 +4,7 @@
 //! server functions and pages call `AppState::from_context()`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -12,6 +13,9 @@ use sqlx::PgPool;
 use crate::auth::AuthService;
 use crate::config::Config;
 use crate::error::AppError;
+
+/// The longest a database check waits, pool included, so that checks cannot pile up on the pool.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -39,5 +43,17 @@ impl AppState {
             tracing::error!("AppState is missing from the context");
             AppError::internal()
         })
+    }
+
+    /// Whether Postgres answers `SELECT 1` within two seconds: 503 otherwise. Says nothing else about it.
+    pub async fn ping_database(&self) -> Result<(), AppError> {
+        let ping = tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.db));
+        let reason = match ping.await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} s", PING_TIMEOUT.as_secs()),
+        };
+        tracing::warn!(%reason, "database check: unavailable");
+        Err(AppError::unavailable("Database unavailable."))
     }
 }

@@ -26,6 +26,52 @@ test("real sign-in through the proxy shows the user, and the token leaves the ad
   expect(await page.evaluate(() => document.cookie)).not.toContain("access_token");
 });
 
+test("sign-in and refresh work in a browser without crypto.randomUUID and AbortSignal.timeout", async ({ page }) => {
+  await page.addInitScript(() => {
+    // As in older browsers and insecure contexts.
+    delete (Crypto.prototype as { randomUUID?: unknown }).randomUUID;
+    delete (AbortSignal as { timeout?: unknown }).timeout;
+  });
+  await page.goto("/");
+  expect(await page.evaluate(() => typeof crypto.randomUUID + typeof AbortSignal.timeout)).toBe("undefinedundefined");
+  await waitForHydration(page);
+  await page.locator("header").getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${PROXY_URL}/login?**`);
+  expect(new URL(page.url()).searchParams.get("state")).toMatch(/^[0-9a-f]{32}$/);
+  await fillProxyForm(page, { email: "old-browser@example.com" });
+  await expect(page.getByTestId("user-name")).toHaveText("old-browser@example.com");
+  // A silent refresh (5-second access tokens here) takes the lock through the fallback timeout signal.
+  const refreshed = page.waitForResponse((r) => r.url().includes("refresh_session") && r.status() === 200, { timeout: 15_000 });
+  await refreshed;
+  await page.reload();
+  await expect(page.getByTestId("user-name")).toHaveText("old-browser@example.com");
+});
+
+test("a sign-out the server could not finish says so and keeps the user signed in", async ({ page }) => {
+  await page.goto("/");
+  await signIn(page, { email: "stays@example.com" });
+  await expect(page.getByTestId("user-name")).toHaveText("stays@example.com");
+
+  // The server cannot end the session (its database is away): the logout call answers 503.
+  await page.route("**/api/logout*", (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: "application/json",
+      body: JSON.stringify({ status: 503, detail: "Database unavailable." }),
+    }),
+  );
+  await signOut(page);
+  await expect(page.getByRole("alert")).toHaveText("Sign-out failed: Database unavailable.");
+  await expect(page.getByTestId("user-name")).toHaveText("stays@example.com");
+  await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toHaveCount(0);
+
+  await page.unroute("**/api/logout*");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await page.reload();
+  await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
 test("a callback with a wrong or missing state is refused", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);

@@ -7,12 +7,12 @@ test("the home page is rendered on the server", async ({ request }) => {
   expect(html).toContain("Welcome to your Vector app");
 });
 
-test("the home page hydrates and reads from Postgres through a server function", async ({ page }) => {
+test("the home page hydrates and asks Postgres through a server function", async ({ page }) => {
   await page.goto("/");
   // Only the WASM sets this: it proves hydration happened.
   await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
   await page.getByRole("button", { name: "Check the database" }).click();
-  await expect(page.getByTestId("database-status")).toHaveText(/^Connected to PostgreSQL \d+(\.\d+)* · \d+ users?$/);
+  await expect(page.getByTestId("database-status")).toHaveText("The database is answering.");
 });
 
 test("an unknown page answers 404 with a page", async ({ request }) => {

@@ -9,6 +9,7 @@ use super::hydrate;
 use super::return_path::{path_with_query, safe_return_path};
 use super::server_fns::logout;
 use super::types::User;
+use crate::error::AppError;
 
 /// Creates the auth context for the whole app and, in the browser, starts the silent refresh and the
 /// cross-tab sync. Call once, in `App`.
@@ -33,13 +34,13 @@ fn current_page() -> impl Fn() -> String + Copy {
     move || path_with_query(pathname.get(), search.get())
 }
 
-/// Signs out here and in every other tab. A failed call is logged; this tab signs out regardless.
-async fn sign_out(auth: Auth) {
-    if let Err(e) = logout().await {
-        leptos::logging::warn!("sign-out: {e}");
-    }
+/// Signs out here and in every other tab. When the server could not end the session, nothing changes and
+/// the error says why: the user is still signed in, and can try again.
+async fn sign_out(auth: Auth) -> Result<(), AppError> {
+    logout().await?;
     auth.set(None);
     hydrate::announce_signed_out();
+    Ok(())
 }
 
 /// "Sign in", coming back to this page.
@@ -55,11 +56,17 @@ fn SignInButton() -> impl IntoView {
 pub fn UserMenu() -> impl IntoView {
     let auth = Auth::get();
     let navigate = use_navigate();
+    let sign_out_error = RwSignal::new(None::<String>);
     let sign_out_click = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            sign_out(auth).await;
-            navigate("/", Default::default());
+            match sign_out(auth).await {
+                Ok(()) => {
+                    sign_out_error.set(None);
+                    navigate("/", Default::default());
+                }
+                Err(e) => sign_out_error.set(Some(format!("Sign-out failed: {}", e.detail))),
+            }
         });
     };
 
@@ -85,6 +92,9 @@ pub fn UserMenu() -> impl IntoView {
                                     <p class="menu-email" data-testid="user-email">{user.email.clone()}</p>
                                     {(!session.dev_mode).then(|| view! {
                                         <button class="button secondary" on:click=sign_out_click.clone()>"Sign out"</button>
+                                    })}
+                                    {move || sign_out_error.get().map(|message| view! {
+                                        <p class="form-error" role="alert">{message}</p>
                                     })}
                                 </div>
                             </details>

@@ -9,18 +9,28 @@ pub fn path_with_query(path: String, query: String) -> String {
     }
 }
 
-/// Where the sign-in callback sends the user back: a same-origin path only, never another site.
+/// Where the sign-in callback sends the user back: a same-origin path only, never another site, and never
+/// the callback itself (which would start a sign-in over again).
 pub fn safe_return_path(path: &str) -> String {
     let safe = path.starts_with('/')
         && !path.starts_with("//")
         && !path.starts_with("/\\")
-        && !path.chars().any(|c| c.is_control() || c == '\\');
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+        && !is_callback(path);
     if safe {
         path.to_owned()
     } else {
         "/".to_owned()
     }
 }
+
+fn is_callback(path: &str) -> bool {
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path[..end].trim_end_matches('/') == CALLBACK_PATH
+}
+
+/// Where the auth proxy sends the browser back after signing in.
+pub const CALLBACK_PATH: &str = "/auth/callback";
 
 #[cfg(test)]
 mod tests {
@@ -29,6 +39,7 @@ mod tests {
     #[test]
     fn only_same_origin_paths_are_returned_to() {
         assert_eq!(safe_return_path("/notes?tab=2#x"), "/notes?tab=2#x");
+        assert_eq!(safe_return_path("/auth/callbacks"), "/auth/callbacks");
         for bad in [
             "https://evil.com",
             "//evil.com",
@@ -38,6 +49,10 @@ mod tests {
             "notes",
             "/a\\b",
             "/\n",
+            "/auth/callback",
+            "/auth/callback/",
+            "/auth/callback?token=x",
+            "/auth/callback#token=x",
         ] {
             assert_eq!(safe_return_path(bad), "/", "{bad:?}");
         }

@@ -26,7 +26,7 @@ pub async fn current_session() -> Result<SessionInfo, AppError> {
     Ok(request.session().await?)
 }
 
-/// Deletes the session cookies and revokes the refresh token's family.
+/// Revokes the refresh token's family and deletes the session cookies; on failure both stay.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;

@@ -1,29 +1,17 @@
 //! The example home page: rendered on the server, hydrated in the browser, and calling a server function
-//! that reads from Postgres.
+//! that asks Postgres whether it answers.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DatabaseReport {
-    pub server_version: String,
-    pub users: i64,
-}
-
+/// Whether the database answers; anyone may ask, so it says nothing more (no version, no counts), and a
+/// check gives up after two seconds rather than hold on to the pool.
 #[server]
-pub async fn database_status() -> Result<DatabaseReport, AppError> {
-    let db = crate::state::AppState::from_context()?.db;
-    let (server_version, users) = sqlx::query_as(
-        "SELECT split_part(current_setting('server_version'), ' ', 1), (SELECT count(*) FROM users)",
-    )
-    .fetch_one(&db)
-    .await?;
-    Ok(DatabaseReport {
-        server_version,
-        users,
-    })
+pub async fn database_status() -> Result<(), AppError> {
+    crate::state::AppState::from_context()?
+        .ping_database()
+        .await
 }
 
 #[component]
@@ -35,7 +23,7 @@ pub fn HomePage() -> impl IntoView {
             <h1>"Welcome to your Vector app"</h1>
             <p>
                 "This page was rendered on the server and hydrated in your browser. "
-                "The button below calls a server function that asks Postgres how it is doing."
+                "The button below calls a server function that asks Postgres whether it answers."
             </p>
             <button class="button" on:click=move |_| { check.dispatch(()); } disabled=check.pending()>
                 "Check the database"
@@ -44,12 +32,7 @@ pub fn HomePage() -> impl IntoView {
                 {move || match check.value().get() {
                     None if check.pending().get() => "Checking…".to_owned(),
                     None => String::new(),
-                    Some(Ok(status)) => format!(
-                        "Connected to PostgreSQL {} · {} user{}",
-                        status.server_version,
-                        status.users,
-                        if status.users == 1 { "" } else { "s" },
-                    ),
+                    Some(Ok(())) => "The database is answering.".to_owned(),
                     Some(Err(e)) => format!("Database check failed: {e}"),
                 }}
             </p>

@@ -57,6 +57,28 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn uga_jwt_holds_the_token_as_verified_and_is_always_httponly(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let env = proxy_env(&proxy)
+        .with("ACCESS_TOKEN_COOKIE_HTTPONLY", "false")
+        .with("REFRESH_TOKEN_COOKIE_HTTPONLY", "false");
+    let app = TestApp::start(db, env).await;
+    let token = proxy.token("ada@example.com", json!({}));
+
+    let response = app.exchange(&format!("  {token}\n")).await;
+    assert_eq!(response.status(), 200);
+    let cookies = set_cookies(&response);
+    let (_, value, attributes) = cookies.iter().find(|(n, _, _)| n == "uga_jwt").unwrap();
+    assert_eq!(value, &token, "trimmed, as verified");
+    assert!(attributes.contains("HttpOnly"), "{attributes}");
+    let (_, _, access) = cookies
+        .iter()
+        .find(|(n, _, _)| n == "access_token")
+        .unwrap();
+    assert!(!access.contains("HttpOnly"), "as configured: {access}");
+}
+
+#[sqlx::test]
 async fn exchange_without_a_token_is_400(db: PgPool) {
     let app = spawn_app(db).await;
     let proxy = app.proxy();

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -37,15 +38,10 @@ async fn health_and_pages_answer(db: PgPool) {
     let path = <app::pages::home::DatabaseStatus as leptos::server_fn::ServerFn>::PATH;
     let response = app.post(path).form(&[("", "")]).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let report: serde_json::Value = response.json().await.unwrap();
-    assert!(
-        report["server_version"]
-            .as_str()
-            .unwrap()
-            .chars()
-            .next()
-            .unwrap()
-            .is_ascii_digit()
+    assert_eq!(
+        response.text().await.unwrap(),
+        "null",
+        "the database answers, and that is all an anonymous caller learns"
     );
 }
 
@@ -131,4 +127,44 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
     assert_eq!(app.refresh(&session).await.status(), 503);
     relay.come_back();
     assert_eq!(app.refresh(&session).await.status(), 204);
+}
+
+#[sqlx::test]
+async fn a_sign_out_that_fails_says_so_and_keeps_the_session(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) {
+    let (db, relay) = pool_through_relay(
+        pool_options
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(2)),
+        connect_options,
+        Duration::ZERO,
+    )
+    .await;
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+
+    relay.go_down();
+    let response = app.logout(&session).await;
+    assert_eq!(response.status(), 503);
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the cookies stay: the session was not ended"
+    );
+    let response = app.call(app::auth::Logout::PATH, &[], &session).await;
+    assert_eq!(response.status(), 503);
+    assert!(set_cookies(&response).is_empty());
+
+    relay.come_back();
+    let response = app.logout(&session).await;
+    assert_eq!(response.status(), 200);
+    let mut after = session.clone();
+    after.update(&response);
+    assert_eq!(after.get("refresh_token"), None, "deleted now");
+    assert_eq!(
+        app.refresh(&session).await.status(),
+        401,
+        "and the session ended on the server"
+    );
 }

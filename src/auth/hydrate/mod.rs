@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::context::Auth;
-use super::return_path::safe_return_path;
+use super::return_path::{CALLBACK_PATH, safe_return_path};
 use super::server_fns::{exchange_token, refresh_session};
 use super::types::SessionInfo;
 use crate::error::AppError;
@@ -224,18 +224,31 @@ async fn refresh_in_lock(auth: Auth, known: Option<i64>) -> bool {
     }
 }
 
+/// 128 random bits in hex, for the sign-in `state`. `getRandomValues` is in every browser (`randomUUID` is
+/// not, nor outside secure contexts).
+fn random_state() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    window()
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Sends the browser to the auth proxy's sign-in page, to come back to `return_to` (a same-origin path).
 pub fn begin_sign_in(login_url: &str, return_to: &str) {
-    let state = window()
-        .crypto()
-        .map(|c| c.random_uuid())
-        .unwrap_or_default();
+    // Without randomness the state would be guessable: better no sign-in than a forgeable one.
+    let Some(state) = random_state() else {
+        leptos::logging::error!("sign-in: this browser offers no secure random numbers");
+        return;
+    };
     if let Some(storage) = session_storage() {
         let _ = storage.set_item(STATE, &state);
         let _ = storage.set_item(RETURN_TO, return_to);
     }
     let origin = window().location().origin().unwrap_or_default();
-    let redirect_uri = format!("{origin}/auth/callback");
+    let redirect_uri = format!("{origin}{CALLBACK_PATH}");
     let separator = if login_url.contains('?') { '&' } else { '?' };
     let url = format!(
         "{login_url}{separator}redirect_uri={}&state={}",
@@ -309,7 +322,7 @@ fn take_callback_params() -> CallbackParams {
     };
     let (token, state) = (get("token"), get("state"));
     if let Ok(history) = window().history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some("/auth/callback"));
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(CALLBACK_PATH));
     }
     let storage = session_storage();
     let stored = storage

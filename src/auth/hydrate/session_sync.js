@@ -8,11 +8,21 @@ export function withLock(name, timeoutMs, task) {
   if (!navigator.locks) {
     return task();
   }
-  const signal = AbortSignal.timeout(timeoutMs);
+  const signal = timeoutSignal(timeoutMs);
   return navigator.locks.request(name, { signal }, () => task()).catch((error) => {
     if (error && (error.name === "TimeoutError" || error.name === "AbortError")) {
       return task();
     }
     throw error;
   });
+}
+
+// AbortSignal.timeout, where the browser has it; an AbortController on a timer elsewhere (older Safari).
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === "function") {
+    return AbortSignal.timeout(ms);
+  }
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException("The lock was not granted in time.", "TimeoutError")), ms);
+  return controller.signal;
 }

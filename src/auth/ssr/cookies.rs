@@ -42,15 +42,18 @@ fn token_cookie(config: &AuthConfig, settings: &CookieSettings, token: String) -
     )
 }
 
-/// The proxy token, kept (HttpOnly) for as long as it is valid, with the access cookie's attributes.
+/// The proxy token, kept for as long as it is valid, with the access cookie's attributes except that it is
+/// always HttpOnly: no script of the page ever needs it.
 fn proxy_token(config: &AuthConfig, token: String, seconds_left: i64) -> Cookie<'static> {
-    build(
+    let mut cookie = build(
         config,
         &config.access_cookie,
         PROXY_TOKEN_COOKIE.into(),
         token,
         seconds_left.max(1),
-    )
+    );
+    cookie.set_http_only(true);
+    cookie
 }
 
 /// Sets the access and refresh cookies of a new session.
@@ -60,12 +63,13 @@ fn set_session(jar: &Cookies, config: &AuthConfig, session: &NewSession) {
     }
 }
 
-/// Sets the session cookies and `uga_jwt` after a successful proxy-token exchange.
-pub fn set_sign_in(jar: &Cookies, config: &AuthConfig, sign_in: &SignIn, proxy_token: String) {
+/// Sets the session cookies and `uga_jwt` (the proxy token, as verified: trimmed) after a successful
+/// proxy-token exchange.
+pub fn set_sign_in(jar: &Cookies, config: &AuthConfig, sign_in: &SignIn, proxy_token: &str) {
     set_session(jar, config, &sign_in.session);
     jar.add(self::proxy_token(
         config,
-        proxy_token,
+        proxy_token.trim().to_owned(),
         seconds_until(sign_in.proxy_token_expires_at),
     ));
 }

@@ -111,7 +111,7 @@ impl RequestAuth {
     /// Exchanges a proxy token for a session and sets its cookies.
     pub async fn exchange(&self, token: String) -> Result<SessionInfo, AuthError> {
         let sign_in = self.auth.exchange(&token).await?;
-        set_sign_in(&self.jar, self.auth.config(), &sign_in, token);
+        set_sign_in(&self.jar, self.auth.config(), &sign_in, &token);
         Ok(self.session_info(sign_in.user, Some(sign_in.session.access_expires_at)))
     }
 
@@ -131,12 +131,13 @@ impl RequestAuth {
         Ok(self.session_info(user, access_expires_at))
     }
 
-    /// Deletes the session cookies and revokes the refresh token's family.
+    /// Revokes the refresh token's family, then deletes the session cookies (kept if the revocation fails).
     pub async fn logout(&self) -> Result<(), AuthError> {
-        clear_session(&self.jar, self.auth.config());
         self.auth
             .logout(self.credentials.refresh_cookie.as_deref())
-            .await
+            .await?;
+        clear_session(&self.jar, self.auth.config());
+        Ok(())
     }
 
     /// The session for rendering: signed out is an answer here, not an error.

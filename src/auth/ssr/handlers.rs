@@ -36,7 +36,7 @@ async fn exchange(
 ) -> Result<Json<Value>, AuthError> {
     let token = token_from_body(&body)?;
     let sign_in = auth.exchange(&token).await?;
-    set_sign_in(&jar, auth.config(), &sign_in, token);
+    set_sign_in(&jar, auth.config(), &sign_in, &token);
     Ok(Json(json!({ "user": sign_in.user })))
 }
 
@@ -70,14 +70,15 @@ async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<User> {
     Json(user)
 }
 
-/// `POST /api/accounts/logout/` → cookies deleted and the refresh family revoked.
+/// `POST /api/accounts/logout/` → the refresh family revoked and the cookies deleted. When the revocation
+/// fails (database down) the cookies stay, so the client knows it is still signed in and can try again.
 async fn logout(
     State(auth): State<AuthService>,
     jar: Cookies,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AuthError> {
     let credentials = credentials(auth.config(), &jar, &headers);
-    clear_session(&jar, auth.config());
     auth.logout(credentials.refresh_cookie.as_deref()).await?;
+    clear_session(&jar, auth.config());
     Ok(Json(json!({ "detail": "Logged out." })))
 }
