@@ -17,6 +17,8 @@ pub struct Config {
     pub database_max_connections: u32,
     /// A production run: `LEPTOS_ENV=PROD`, or a release build unless `LEPTOS_ENV=DEV` says otherwise.
     pub production: bool,
+    /// The CSP `frame-ancestors` sources: who may show the app in a frame.
+    pub frame_ancestors: String,
     pub auth: AuthConfig,
 }
 
@@ -42,9 +44,49 @@ impl Config {
             database: database_url(env)?,
             database_max_connections: env.number("DATABASE_MAX_CONNECTIONS", 10, 1..=1000)? as u32,
             production,
+            frame_ancestors: frame_ancestors(env)?,
             auth: AuthConfig::from_env(env, production)?,
         })
     }
+}
+
+/// `'self'`, `'none'`, or space-separated sources such as `'self' https://app.govector.ai`.
+fn frame_ancestors(env: &Env) -> Result<String, ConfigError> {
+    let raw = env.string("FRAME_ANCESTORS", "'self'");
+    let sources: Vec<&str> = raw.split_whitespace().collect();
+    // `[scheme://]host[:port]`, with `*` wildcards as CSP allows; nothing that could end the directive.
+    let host_source = |source: &str| {
+        let rest = match source.split_once("://") {
+            Some((scheme, rest)) if scheme.bytes().all(|b| b.is_ascii_alphabetic()) => rest,
+            Some(_) => return false,
+            None => source,
+        };
+        let (host, port) = match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        };
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-*".contains(&b))
+            && port.is_none_or(|port| {
+                port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+            })
+    };
+    let valid = match sources.as_slice() {
+        ["'none'"] => true,
+        sources => sources
+            .iter()
+            .all(|&source| source == "'self'" || host_source(source)),
+    };
+    if !valid || sources.is_empty() {
+        return Err(ConfigError::invalid(
+            "FRAME_ANCESTORS",
+            &raw,
+            "'none', or sources such as 'self' https://app.govector.ai separated by spaces",
+        ));
+    }
+    Ok(sources.join(" "))
 }
 
 fn database_url(env: &Env) -> Result<PgConnectOptions, ConfigError> {
@@ -121,6 +163,28 @@ mod tests {
         let message = err.to_string();
         assert!(!message.contains("hunter2"), "{message}");
         assert!(message.contains("mysql://me:***@db/app"), "{message}");
+    }
+
+    #[test]
+    fn frame_ancestors_are_sources_and_nothing_else() {
+        assert_eq!(Config::from_env(&base()).unwrap().frame_ancestors, "'self'");
+        let framed = base().with("FRAME_ANCESTORS", " 'self'   https://app.govector.ai ");
+        assert_eq!(
+            Config::from_env(&framed).unwrap().frame_ancestors,
+            "'self' https://app.govector.ai"
+        );
+        for bad in [
+            "'self'; script-src *",
+            "https://a.example\r\nX: y",
+            "'unsafe-inline'",
+            "'none' 'self'",
+        ] {
+            let err = Config::from_env(&base().with("FRAME_ANCESTORS", bad)).unwrap_err();
+            assert!(
+                err.to_string().starts_with("FRAME_ANCESTORS="),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -36,5 +36,5 @@ pub use types::{AuthStatus, SessionInfo, User};
 pub use ssr::{
     AuthConfig, AuthError, AuthService, CookieSettings, Credentials, CurrentUser, JwksClient,
     NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey, SignIn, csrf_protect,
-    no_store_when_setting_cookies, refresh_before_render, require_user, routes, session_cookies,
+    refresh_before_render, require_user, routes, session_cookies,
 };

@@ -30,6 +30,10 @@ pub fn validate_note(body: &str) -> Result<String, AppError> {
             "A note can be at most {MAX_NOTE_CHARS} characters."
         )));
     }
+    // Postgres cannot store U+0000 in text: refuse it here rather than fail in the database.
+    if body.contains('\0') {
+        return Err(AppError::bad_request("A note cannot hold a NUL character."));
+    }
     Ok(body.to_owned())
 }
 
@@ -183,5 +187,6 @@ mod tests {
                 .status,
             400
         );
+        assert_eq!(validate_note("a\0b").unwrap_err().status, 400);
     }
 }

@@ -1,9 +1,11 @@
-//! The server program: start-up, the router, the database pool and migrations, health checks.
+//! The server program: start-up, the router, the database pool and migrations, health checks and the
+//! headers every response carries.
 //!
 //! `run` loads the configuration, connects to Postgres and applies the migrations, builds the state and
 //! serves `router(state)` until Ctrl-C or SIGTERM.
 
 mod db;
+mod headers;
 mod health;
 mod router;
 

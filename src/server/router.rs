@@ -2,12 +2,13 @@
 //! middleware every request passes through.
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use axum::middleware::{from_fn, from_fn_with_state};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower::ServiceBuilder;
 use tower_cookies::CookieManagerLayer;
 
+use super::headers::{SecurityHeaders, security_headers};
 use super::health;
 use crate::app::{App, shell};
 use crate::auth;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(auth.clone())
     };
     let leptos_options = state.leptos_options.clone();
+    let security = SecurityHeaders::new(&state.config);
     Router::new()
         .merge(health::routes())
         .merge(auth::routes())
@@ -38,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         // A request passes these from top to bottom, its response from bottom to top.
         .layer(
             ServiceBuilder::new()
-                .layer(map_response(auth::no_store_when_setting_cookies))
+                .layer(from_fn_with_state(security, security_headers))
                 .layer(CookieManagerLayer::new())
                 .layer(from_fn_with_state(state.auth.clone(), auth::csrf_protect))
                 .layer(from_fn_with_state(

@@ -13,7 +13,7 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
 
     let response = app.exchange(&token).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
     let cookies = set_cookies(&response);
     let names: Vec<&str> = cookies.iter().map(|(n, _, _)| n.as_str()).collect();
     for name in ["access_token", "refresh_token", "uga_jwt"] {
@@ -226,7 +226,7 @@ async fn refresh_rotates_both_cookies(db: PgPool) {
 
     let response = app.refresh(&session).await;
     assert_eq!(response.status(), 204);
-    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
     session.update(&response);
     assert_ne!(session.get("access_token"), before.get("access_token"));
     assert_ne!(session.get("refresh_token"), before.get("refresh_token"));
@@ -268,7 +268,7 @@ async fn logout_deletes_the_cookies_and_kills_the_refresh_token(db: PgPool) {
 
     let response = app.logout(&session).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
     let deletions = set_cookies(&response);
     assert_eq!(deletions.len(), 3);
     for (name, value, attributes) in &deletions {

@@ -73,6 +73,13 @@ async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
             .status(),
         400
     );
+    // Postgres cannot store U+0000: a 400 from the app, not a 500 from the database.
+    let response = app.call(CreateNote::PATH, &[("body", "a\0b")], &ada).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        detail(response).await,
+        "A note cannot hold a NUL character."
+    );
 
     assert_eq!(
         app.call(ListNotes::PATH, &[], &Session::default())
@@ -121,7 +128,7 @@ async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
         names.contains(&"access_token".to_owned()) && names.contains(&"refresh_token".to_owned()),
         "{names:?}"
     );
-    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
     let html = response.text().await.unwrap();
     assert!(html.contains("Ada Lovelace"), "the first HTML is signed in");
 

@@ -3,8 +3,6 @@
 //! Every cookie carries the attributes configured for it, and a deletion repeats them, so browsers match
 //! and drop the right cookie (Partitioned cookies in particular are only removed by a Partitioned deletion).
 
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use tower_cookies::cookie::time::Duration;
 use tower_cookies::{Cookie, Cookies};
 
@@ -140,16 +138,6 @@ fn removal(config: &AuthConfig, settings: &CookieSettings, name: String) -> Cook
     let mut cookie = build(config, settings, name, String::new(), 0);
     cookie.make_removal();
     cookie
-}
-
-/// Middleware: responses that set cookies must never be stored by a cache.
-pub async fn no_store_when_setting_cookies(mut response: Response) -> Response {
-    if response.headers().contains_key(header::SET_COOKIE) {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ mod user_cache;
 mod users;
 
 pub use config::{AuthConfig, CookieSettings, ProxyConfig, SecretKey};
-pub use cookies::{no_store_when_setting_cookies, session_cookies};
+pub use cookies::session_cookies;
 pub use csrf::csrf_protect;
 pub use error::AuthError;
 pub(super) use extract::RequestAuth;

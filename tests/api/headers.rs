@@ -1,0 +1,105 @@
+//! The headers every response carries: nosniff, a referrer policy, a CSP naming who may frame the app, HSTS
+//! behind Secure cookies, and `Cache-Control: private, no-store` on everything personal.
+
+use leptos::server_fn::ServerFn;
+use sqlx::PgPool;
+
+use crate::support::*;
+
+fn assert_security_headers(response: &reqwest::Response, frame_ancestors: &str) {
+    let headers = response.headers();
+    let what = response.url().path();
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(
+        headers["referrer-policy"], "strict-origin-when-cross-origin",
+        "{what}"
+    );
+    assert_eq!(
+        headers["content-security-policy"],
+        format!("frame-ancestors {frame_ancestors}; base-uri 'self'; object-src 'none'").as_str(),
+        "{what}"
+    );
+}
+
+#[sqlx::test]
+async fn every_response_carries_the_security_headers(db: PgPool) {
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    let responses = [
+        app.get("/").send().await.unwrap(),
+        app.get("/notes")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap(),
+        app.get("/no-such-page").send().await.unwrap(),
+        app.get("/api/health/live").send().await.unwrap(),
+        app.get("/api/health").send().await.unwrap(),
+        app.me(&session).await,
+        app.get("/api/accounts/me/").send().await.unwrap(),
+        app.call(app::auth::CurrentSession::PATH, &[], &session)
+            .await,
+        // Refused by the CSRF check.
+        app.http
+            .post(app.url("/api/accounts/logout/"))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in &responses {
+        assert_security_headers(response, "'self'");
+        assert!(
+            !response.headers().contains_key("strict-transport-security"),
+            "no HSTS over plain http in development: {}",
+            response.url()
+        );
+    }
+}
+
+#[sqlx::test]
+async fn personal_answers_are_private_and_never_stored(db: PgPool) {
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    let personal = [
+        app.get("/").send().await.unwrap(),
+        app.get("/")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap(),
+        app.me(&session).await,
+        app.get("/api/accounts/me/").send().await.unwrap(),
+        app.refresh(&session).await,
+    ];
+    for response in &personal {
+        assert_eq!(
+            response.headers()["cache-control"],
+            "private, no-store",
+            "{} {}",
+            response.url(),
+            response.status()
+        );
+    }
+    let live = app.get("/api/health/live").send().await.unwrap();
+    assert!(!live.headers().contains_key("cache-control"));
+}
+
+#[sqlx::test]
+async fn the_frame_ancestors_come_from_the_settings_and_hsts_from_secure_cookies(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let env = proxy_env(&proxy)
+        .with("LEPTOS_ENV", "PROD")
+        .with("FRAME_ANCESTORS", "'self' https://app.govector.ai");
+    let app = TestApp::start(db, env).await;
+    for response in [
+        app.get("/").send().await.unwrap(),
+        app.get("/api/health/live").send().await.unwrap(),
+    ] {
+        assert_security_headers(&response, "'self' https://app.govector.ai");
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000"
+        );
+    }
+}
