@@ -97,7 +97,7 @@ async fn failures_carry_their_status(db: PgPool) {
 
     let token = proxy.token("ada@example.com", json!({}));
     proxy.stop();
-    let cold = TestApp::start(app.db.clone(), proxy_env(&proxy)).await;
+    let cold = TestApp::start(app.db.clone(), proxy_env(proxy)).await;
     let response = cold
         .call(ExchangeToken::PATH, &[("token", &token)], &none)
         .await;
