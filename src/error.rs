@@ -51,6 +51,15 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
                 Self::bad_request(format!("Invalid arguments: {detail}"))
             }
+            // On the server: the request body could not be read (in the browser: the response).
+            ServerFnErrorErr::Deserialization(detail) if cfg!(feature = "ssr") => {
+                // axum's limit on what a request body may hold (`DefaultBodyLimit`, set by the router).
+                if detail.contains("length limit exceeded") {
+                    Self::new(413, "The request body is too large.")
+                } else {
+                    Self::bad_request(format!("Invalid request body: {detail}"))
+                }
+            }
             // Status 0: the request never got an answer.
             ServerFnErrorErr::Request(_) => {
                 Self::new(0, "Cannot reach the server. Check your connection.")

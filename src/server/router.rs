@@ -2,6 +2,7 @@
 //! middleware every request passes through.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -14,6 +15,9 @@ use crate::app::{App, shell};
 use crate::auth;
 use crate::error::server_fn_error_status;
 use crate::state::AppState;
+
+/// The largest request body a server function reads; more answers 413.
+const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     // Server functions and page renders find the state (`AppState::from_context`) and the auth service
@@ -37,12 +41,17 @@ pub fn router(state: AppState) -> Router {
             auth_context,
             shell,
         ))
+        // Server functions read at most this much (the auth routes set a smaller limit of their own).
+        .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         // A request passes these from top to bottom, its response from bottom to top.
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(security, security_headers))
                 .layer(CookieManagerLayer::new())
-                .layer(from_fn_with_state(state.auth.clone(), auth::csrf_protect))
+                .layer(from_fn_with_state(
+                    auth::CsrfGuard::new(state.auth.clone()),
+                    auth::csrf_protect,
+                ))
                 .layer(from_fn_with_state(
                     state.auth.clone(),
                     auth::refresh_before_render,

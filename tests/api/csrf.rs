@@ -1,9 +1,61 @@
 //! CSRF over real HTTP: unsafe requests from other sites are refused with 403, the app's own pass.
 
+use leptos::server_fn::ServerFn;
 use serde_json::json;
 use sqlx::PgPool;
 
 use crate::support::*;
+
+/// A server function an app author declared with GET. It changes nothing here, but it could: a cross-site
+/// link or navigation must not be able to call it with the user's cookies.
+#[leptos::server(input = leptos::server_fn::codec::GetUrl)]
+pub async fn count_a_visit() -> Result<u32, app::error::AppError> {
+    app::auth::require_user().await?;
+    Ok(1)
+}
+
+#[sqlx::test]
+async fn get_server_functions_are_checked_like_posts(db: PgPool) {
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    let call = || {
+        app.http
+            .get(app.url(CountAVisit::PATH))
+            .header("cookie", session.cookie_header())
+    };
+
+    let response = call()
+        .header("sec-fetch-site", "cross-site")
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(detail(response).await.starts_with("CSRF check failed: "));
+    let response = call()
+        .header("origin", "https://evil.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    let response = call()
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "1");
+    // Other GETs from other sites (links to pages) are not affected.
+    let page = app
+        .get("/notes")
+        .header("cookie", session.cookie_header())
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+}
 
 #[sqlx::test]
 async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
@@ -32,6 +84,8 @@ async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
         logout().header("origin", "https://evil.com"),
         logout().header("origin", "null"),
         logout().header("origin", format!("{}.evil.com", app.origin())),
+        // The app's host and port, another scheme: another origin.
+        logout().header("origin", app.origin().replace("http://", "https://")),
     ];
     for request in refused {
         let response = request.send().await.unwrap();

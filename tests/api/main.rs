@@ -8,6 +8,7 @@ mod forgery;
 mod headers;
 mod health;
 mod jwks;
+mod malformed;
 mod notes;
 mod server_fns;
 mod sessions;

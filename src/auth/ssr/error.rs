@@ -21,6 +21,8 @@ pub enum AuthError {
     MissingToken,
     #[error("Invalid request body: {0}")]
     BadRequest(String),
+    #[error("The request body is too large.")]
+    PayloadTooLarge,
     #[error("Invalid token.")]
     InvalidProxyToken,
     #[error("Token has no email claim.")]
@@ -53,6 +55,7 @@ impl AuthError {
                 StatusCode::BAD_REQUEST
             }
             Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::AccountConflict => StatusCode::CONFLICT,
             Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,7 +1,8 @@
 //! The REST routes, with govector-auth's paths, bodies, statuses and detail strings.
 
 use axum::body::Bytes;
-use axum::extract::{FromRef, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,14 +27,22 @@ where
         .route("/api/accounts/auth/refresh", post(refresh))
         .route("/api/accounts/me/", get(me))
         .route("/api/accounts/logout/", post(logout))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
+
+/// The largest body these routes read: a proxy token is at most 8 KB.
+const BODY_LIMIT: usize = 16 * 1024;
 
 /// `POST /api/accounts/auth/token {"token": "<proxy JWT>"}` → 200 `{"user": User}` and the session cookies.
 async fn exchange(
     State(auth): State<AuthService>,
     jar: Cookies,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AuthError> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
+        _ => AuthError::BadRequest(rejection.body_text()),
+    })?;
     let token = token_from_body(&body)?;
     let sign_in = auth.exchange(&token).await?;
     set_sign_in(&jar, auth.config(), &sign_in, &token);

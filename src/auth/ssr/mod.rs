@@ -26,7 +26,7 @@ mod users;
 
 pub use config::{AuthConfig, CookieSettings, ProxyConfig, SecretKey};
 pub use cookies::session_cookies;
-pub use csrf::csrf_protect;
+pub use csrf::{CsrfGuard, csrf_protect};
 pub use error::AuthError;
 pub(super) use extract::RequestAuth;
 pub use extract::{CurrentUser, require_user};
