@@ -35,6 +35,6 @@ pub use types::{AuthStatus, SessionInfo, User};
 #[cfg(feature = "ssr")]
 pub use ssr::{
     AuthConfig, AuthError, AuthService, CookieSettings, Credentials, CsrfGuard, CurrentUser,
-    JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey, SignIn, csrf_protect,
-    refresh_before_render, require_user, routes, session_cookies,
+    Deleted, JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey, SignIn,
+    csrf_protect, refresh_before_render, require_user, routes, session_cookies,
 };

@@ -103,8 +103,12 @@ async fn delete_expired_sessions(auth: AuthService) {
     loop {
         interval.tick().await;
         match auth.delete_expired_sessions().await {
-            Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "deleted expired sessions"),
+            Ok(deleted) if deleted.sessions + deleted.used_tokens == 0 => {}
+            Ok(deleted) => tracing::info!(
+                sessions = deleted.sessions,
+                used_tokens = deleted.used_tokens,
+                "deleted expired sessions and used refresh tokens"
+            ),
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
     }

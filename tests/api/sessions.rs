@@ -1,6 +1,8 @@
 //! Users and sessions: the first-login race, claim updates, account matching, refresh rotation with reuse
 //! detection and its grace window, logout, inactive users and clean-up.
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -288,7 +290,7 @@ async fn expired_families_are_deleted(db: PgPool) {
         .await
         .unwrap();
     let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
-    assert_eq!(deleted, 1);
+    assert_eq!(deleted.sessions, 1);
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
         .fetch_one(&app.db)
         .await
@@ -302,7 +304,6 @@ async fn requests_abandoned_mid_flight_leave_no_transaction_open(
     connect_options: sqlx::postgres::PgConnectOptions,
 ) {
     use sqlx::Connection;
-    use std::time::Duration;
 
     // Postgres 5 ms away in each direction, so requests spend most of their time waiting on it.
     let (db, _relay) = pool_through_relay(
@@ -367,4 +368,58 @@ async fn requests_abandoned_mid_flight_leave_no_transaction_open(
     .await
     .unwrap();
     assert_eq!(families, 1, "bob's sign-in was committed");
+}
+
+#[sqlx::test]
+async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let app = TestApp::start(db, proxy_env(&proxy).with("SESSION_MAX_AGE", "3")).await;
+    let signed_in_at = now();
+    let mut session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let response = app.refresh(&session).await;
+        assert_eq!(response.status(), 204);
+        session.update(&response);
+        let refresh = session.get("refresh_token").unwrap();
+        let exp = unverified_claims(refresh)["exp"].as_i64().unwrap();
+        assert!(
+            exp <= signed_in_at + 4,
+            "rotation never extends the session: exp {exp}, signed in at {signed_in_at}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let response = app.refresh(&session).await;
+    assert_eq!(response.status(), 401, "past SESSION_MAX_AGE");
+}
+
+#[sqlx::test]
+async fn used_tokens_of_live_sessions_are_pruned_once_expired(db: PgPool) {
+    let proxy = TestProxy::start().await;
+    let env = proxy_env(&proxy).with("REFRESH_TOKEN_COOKIE_MAX_AGE", "2");
+    let app = TestApp::start(db, env).await;
+    let mut session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    let response = app.refresh(&session).await;
+    assert_eq!(response.status(), 204);
+    session.update(&response);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let response = app.refresh(&session).await;
+    assert_eq!(response.status(), 204);
+    session.update(&response);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    // The first two tokens are used and past their lifetime; the newest lives on, and so does the session.
+    let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
+    assert_eq!((deleted.sessions, deleted.used_tokens), (0, 2));
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 1);
+    assert_eq!(app.refresh(&session).await.status(), 204);
 }

@@ -25,6 +25,8 @@ pub struct AuthConfig {
     pub csrf_trusted_origins: Vec<String>,
     /// How long the parent of the newest refresh token may be presented again (concurrent tabs).
     pub refresh_reuse_grace: Duration,
+    /// The longest a session lasts from its sign-in, however often it is refreshed.
+    pub session_max_age: Duration,
     pub jwks_cache_ttl: Duration,
     pub jwks_refetch_cooldown: Duration,
     /// How long past `jwks_cache_ttl` the keys held may still be used while the proxy cannot be reached.
@@ -202,6 +204,7 @@ impl AuthConfig {
             partitioned,
             csrf_trusted_origins: trusted_origins(env)?,
             refresh_reuse_grace: seconds(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0..=60)?,
+            session_max_age: seconds(env, "SESSION_MAX_AGE", 2_592_000, 1..=MAX_REFRESH_SECONDS)?,
             jwks_cache_ttl: seconds(env, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
             jwks_refetch_cooldown: seconds(env, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             jwks_max_stale: seconds(env, "JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,

@@ -34,4 +34,5 @@ pub use handlers::routes;
 pub use jwks::JwksClient;
 pub use page_refresh::refresh_before_render;
 pub use proxy_token::ProxyTokenVerifier;
+pub use refresh_tokens::Deleted;
 pub use service::{AuthService, Credentials, NewSession, SignIn};

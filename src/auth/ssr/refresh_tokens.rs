@@ -4,6 +4,10 @@
 //! and issues its one child. Presenting a used token revokes the family, except the immediate parent of the
 //! newest token presented again within the grace window (two tabs refreshing at once): that request gets the
 //! same child token again, so nobody is logged out and the family does not fork.
+//!
+//! A family lives at most `max_age` (SESSION_MAX_AGE) from its sign-in: its tokens never expire later,
+//! however often they are rotated. Used tokens whose own lifetime has passed are pruned, since a replay of
+//! an expired token never reaches the database.
 
 use std::time::Duration;
 
@@ -11,15 +15,23 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::error::AuthError;
-use super::tokens::{Claims, TokenKeys, TokenType};
+use super::tokens::{Claims, TokenKeys, TokenType, now};
+
+/// A refresh token for the family, expiring no later than the session does.
+fn refresh_claims(keys: &TokenKeys, user_id: Uuid, session_ends_at: i64) -> Claims {
+    let mut claims = keys.claims(TokenType::Refresh, user_id);
+    claims.exp = claims.exp.min(session_ends_at);
+    claims
+}
 
 /// Starts a family for a new sign-in and returns its first refresh token's claims.
 pub async fn start_family(
     db: &PgPool,
     keys: &TokenKeys,
     user_id: Uuid,
+    max_age: Duration,
 ) -> Result<Claims, sqlx::Error> {
-    let claims = keys.claims(TokenType::Refresh, user_id);
+    let claims = refresh_claims(keys, user_id, now() + max_age.as_secs() as i64);
     let family_id = Uuid::new_v4();
     let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES ($1, $2, to_timestamp($3))")
@@ -39,11 +51,13 @@ pub async fn rotate(
     keys: &TokenKeys,
     presented: &Claims,
     grace: Duration,
+    max_age: Duration,
 ) -> Result<Claims, AuthError> {
     let mut tx = db.begin().await?;
     // Locking the family serialises every rotation within it.
-    let family: Option<(Uuid, Uuid, bool, bool)> = sqlx::query_as(
-        "SELECT f.id, f.user_id, f.revoked_at IS NOT NULL, u.is_active
+    let family: Option<(Uuid, Uuid, bool, bool, i64)> = sqlx::query_as(
+        "SELECT f.id, f.user_id, f.revoked_at IS NOT NULL, u.is_active,
+                extract(epoch FROM f.created_at)::bigint
          FROM refresh_token_families f JOIN users u ON u.id = f.user_id
          WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE jti = $1)
          FOR UPDATE OF f",
@@ -51,10 +65,11 @@ pub async fn rotate(
     .bind(presented.jti)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((family_id, user_id, revoked, is_active)) = family else {
+    let Some((family_id, user_id, revoked, is_active, started_at)) = family else {
         return Err(AuthError::InvalidRefreshToken);
     };
-    if revoked || user_id != presented.user_id {
+    let session_ends_at = started_at + max_age.as_secs() as i64;
+    if revoked || user_id != presented.user_id || now() >= session_ends_at {
         return Err(AuthError::InvalidRefreshToken);
     }
     if !is_active {
@@ -71,7 +86,7 @@ pub async fn rotate(
     .await?;
 
     if !used {
-        let child = keys.claims(TokenType::Refresh, user_id);
+        let child = refresh_claims(keys, user_id, session_ends_at);
         insert_token(&mut tx, family_id, &child).await?;
         sqlx::query("UPDATE refresh_tokens SET used_at = now(), child_jti = $2 WHERE jti = $1")
             .bind(presented.jti)
@@ -130,12 +145,31 @@ pub async fn revoke_family_of(db: &PgPool, jti: Uuid) -> Result<(), sqlx::Error>
     Ok(())
 }
 
-/// Deletes families whose newest token has expired (their tokens go with them). Returns how many.
-pub async fn delete_expired(db: &PgPool) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()")
+/// What a clean-up deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deleted {
+    /// Families whose newest token had expired (their tokens went with them).
+    pub sessions: u64,
+    /// Used tokens of live families whose own lifetime had passed.
+    pub used_tokens: u64,
+}
+
+/// Deletes expired families and the expired used tokens of live ones.
+pub async fn delete_expired(db: &PgPool) -> Result<Deleted, sqlx::Error> {
+    let sessions = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()")
         .execute(db)
-        .await?;
-    Ok(done.rows_affected())
+        .await?
+        .rows_affected();
+    let used_tokens = sqlx::query(
+        "DELETE FROM refresh_tokens WHERE used_at IS NOT NULL AND expires_at < extract(epoch FROM now())",
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(Deleted {
+        sessions,
+        used_tokens,
+    })
 }
 
 async fn insert_token(

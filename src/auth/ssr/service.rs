@@ -113,10 +113,13 @@ impl AuthService {
         let service = self.clone();
         let user_id = user.id;
         let refresh = run_to_completion(async move {
-            Ok(
-                refresh_tokens::start_family(&service.inner.db, &service.inner.keys, user_id)
-                    .await?,
+            Ok(refresh_tokens::start_family(
+                &service.inner.db,
+                &service.inner.keys,
+                user_id,
+                service.inner.config.session_max_age,
             )
+            .await?)
         })
         .await?;
         Ok(SignIn {
@@ -139,6 +142,7 @@ impl AuthService {
                 &service.inner.keys,
                 &presented,
                 service.inner.config.refresh_reuse_grace,
+                service.inner.config.session_max_age,
             )
             .await
         })
@@ -220,8 +224,8 @@ impl AuthService {
         Ok(())
     }
 
-    /// Deletes the sessions whose refresh token has expired. Returns how many.
-    pub async fn delete_expired_sessions(&self) -> Result<u64, sqlx::Error> {
+    /// Deletes the sessions whose refresh token has expired, and the expired used tokens of live ones.
+    pub async fn delete_expired_sessions(&self) -> Result<refresh_tokens::Deleted, sqlx::Error> {
         refresh_tokens::delete_expired(&self.inner.db).await
     }
 
