@@ -20,26 +20,29 @@ use crate::state::AppState;
 const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let security = SecurityHeaders::new(&state.config);
     // Server functions and page renders find the state (`AppState::from_context`) and the auth service
-    // (auth's server functions) in their context.
-    let auth_context = {
+    // (auth's server functions) in their context, and pages a nonce for their scripts.
+    let context = {
         let auth = state.auth.clone();
-        move || provide_context(auth.clone())
+        let security = security.clone();
+        move || {
+            provide_context(auth.clone());
+            security.provide_nonce();
+        }
     };
     let leptos_options = state.leptos_options.clone();
-    let security = SecurityHeaders::new(&state.config);
     Router::new()
         .merge(health::routes())
         .merge(auth::routes())
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),
-            auth_context.clone(),
+            context.clone(),
             move || shell(leptos_options.clone()),
         )
         .fallback(file_and_error_handler_with_context::<AppState, _>(
-            auth_context,
-            shell,
+            context, shell,
         ))
         // Server functions read at most this much (the auth routes set a smaller limit of their own).
         .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))

@@ -1,5 +1,6 @@
-//! The headers every response carries: nosniff, a referrer policy, a CSP naming who may frame the app, HSTS
-//! behind Secure cookies, and `Cache-Control: private, no-store` on everything personal.
+//! The headers every response carries: nosniff, a referrer policy, a CSP (a nonce for the scripts of a page,
+//! nothing at all for anything else) naming who may frame the app, HSTS behind Secure cookies, and
+//! `Cache-Control: private, no-store` on everything personal.
 
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
@@ -14,11 +15,63 @@ fn assert_security_headers(response: &reqwest::Response, frame_ancestors: &str) 
         headers["referrer-policy"], "strict-origin-when-cross-origin",
         "{what}"
     );
-    assert_eq!(
-        headers["content-security-policy"],
-        format!("frame-ancestors {frame_ancestors}; base-uri 'self'; object-src 'none'").as_str(),
-        "{what}"
-    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    let is_page = headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html");
+    if is_page {
+        let nonce = page_nonce(csp);
+        assert!(nonce.len() >= 16, "{what}: {csp}");
+        assert!(
+            csp.starts_with("default-src 'self'; script-src 'nonce-")
+                && csp.contains("' 'strict-dynamic' 'wasm-unsafe-eval'; ")
+                && !csp.contains("unsafe-inline")
+                && csp.ends_with(&format!(
+                    "frame-ancestors {frame_ancestors}; base-uri 'self'; object-src 'none'"
+                )),
+            "{what}: {csp}"
+        );
+    } else {
+        assert_eq!(
+            csp,
+            format!("default-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"),
+            "{what}"
+        );
+    }
+}
+
+/// The nonce a page's CSP allows scripts with.
+fn page_nonce(csp: &str) -> &str {
+    let start = csp.find("'nonce-").expect("a nonce in the page CSP") + "'nonce-".len();
+    let end = start + csp[start..].find('\'').unwrap();
+    &csp[start..end]
+}
+
+#[sqlx::test]
+async fn a_pages_scripts_carry_the_nonce_its_csp_names_and_each_page_gets_its_own(db: PgPool) {
+    let app = spawn_app(db).await;
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let response = app.get("/").send().await.unwrap();
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let nonce = page_nonce(&csp).to_owned();
+        let html = response.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        assert!(scripts >= 1, "{html}");
+        assert_eq!(
+            html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count()
+                + html.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+            scripts,
+            "every script carries the nonce: {html}"
+        );
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1]);
 }
 
 #[sqlx::test]
