@@ -7,13 +7,16 @@
 //! - `state` (server only): what handlers, server functions and pages reach (`AppState`);
 //! - `config` (server only): the settings, loaded once at start;
 //! - `auth`: sign-in, sessions, CSRF and the current user, one feature behind one front door;
-//! - `error` (`AppError`) and `env` (reading the environment; server only) at the bottom.
+//! - `error` (`AppError`), `env` (reading the environment) and `client_ip` (which address a request comes
+//!   from; both server only) at the bottom.
 
 pub mod app;
 pub mod auth;
 pub mod error;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

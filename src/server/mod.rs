@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::env::ConfigError;
 use crate::state::AppState;
 
-/// How often expired sessions are deleted.
-const CLEANUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often (in minutes) expired sessions are deleted.
+const SESSION_CLEANUP_MINUTES: u64 = 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -86,22 +86,31 @@ pub async fn run() -> Result<(), StartupError> {
     db::migrate(&db).await?;
 
     let state = AppState::new(config, db, leptos_options);
-    tokio::spawn(delete_expired_sessions(state.auth.clone()));
+    tokio::spawn(clean_up(state.auth.clone()));
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartupError::Serve)
+    // With the socket's address, which the sign-in rate limit counts by (see client_ip for proxies).
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartupError::Serve)
 }
 
-/// Deletes expired sessions now and then every `CLEANUP_INTERVAL`.
-async fn delete_expired_sessions(auth: AuthService) {
-    let mut interval = tokio::time::interval(CLEANUP_INTERVAL);
-    loop {
-        interval.tick().await;
+/// Every minute: forgets the clients the sign-in rate limit has not seen lately; every hour (and at start):
+/// deletes expired sessions.
+async fn clean_up(auth: AuthService) {
+    let mut minutes = tokio::time::interval(std::time::Duration::from_secs(60));
+    for minute in 0u64.. {
+        minutes.tick().await;
+        auth.forget_idle_clients();
+        if minute % SESSION_CLEANUP_MINUTES != 0 {
+            continue;
+        }
         match auth.delete_expired_sessions().await {
             Ok(deleted) if deleted.sessions + deleted.used_tokens == 0 => {}
             Ok(deleted) => tracing::info!(

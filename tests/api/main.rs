@@ -10,6 +10,7 @@ mod health;
 mod jwks;
 mod malformed;
 mod notes;
+mod rate_limits;
 mod server_fns;
 mod sessions;
 mod startup;

@@ -9,6 +9,7 @@ use rand::RngCore;
 use reqwest::Url;
 use tower_cookies::cookie::SameSite;
 
+use crate::client_ip::TrustedProxies;
 use crate::env::{ConfigError, Env};
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct AuthConfig {
     pub refresh_reuse_grace: Duration,
     /// The longest a session lasts from its sign-in, however often it is refreshed.
     pub session_max_age: Duration,
+    /// Sign-ins and refreshes allowed per client address and minute, on each instance; 0 turns it off.
+    pub rate_limit_per_minute: u32,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     pub jwks_cache_ttl: Duration,
     pub jwks_refetch_cooldown: Duration,
     /// How long past `jwks_cache_ttl` the keys held may still be used while the proxy cannot be reached.
@@ -205,6 +210,9 @@ impl AuthConfig {
             csrf_trusted_origins: trusted_origins(env)?,
             refresh_reuse_grace: seconds(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0..=60)?,
             session_max_age: seconds(env, "SESSION_MAX_AGE", 2_592_000, 1..=MAX_REFRESH_SECONDS)?,
+            rate_limit_per_minute: env.number("AUTH_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?
+                as u32,
+            trusted_proxies: TrustedProxies::from_env(env)?,
             jwks_cache_ttl: seconds(env, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
             jwks_refetch_cooldown: seconds(env, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             jwks_max_stale: seconds(env, "JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,

@@ -10,6 +10,7 @@ use super::config::AuthConfig;
 use super::error::AuthError;
 use super::jwks::JwksClient;
 use super::proxy_token::ProxyTokenVerifier;
+use super::rate_limit::SignInRateLimit;
 use super::refresh_tokens;
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 use super::user_cache::UserCache;
@@ -62,6 +63,7 @@ struct Inner {
     /// `None` in dev mode.
     verifier: Option<ProxyTokenVerifier>,
     users: UserCache,
+    sign_in_limit: SignInRateLimit,
 }
 
 impl AuthService {
@@ -77,6 +79,7 @@ impl AuthService {
         });
         let keys = TokenKeys::new(&config);
         let users = UserCache::new(config.user_cache_ttl);
+        let sign_in_limit = SignInRateLimit::new(&config);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -84,6 +87,7 @@ impl AuthService {
                 keys,
                 verifier,
                 users,
+                sign_in_limit,
             }),
         }
     }
@@ -222,6 +226,15 @@ impl AuthService {
             refresh_tokens::revoke_family_of(&self.inner.db, claims.jti).await?;
         }
         Ok(())
+    }
+
+    pub(super) fn sign_in_limit(&self) -> &SignInRateLimit {
+        &self.inner.sign_in_limit
+    }
+
+    /// Forgets the client addresses the sign-in rate limit has not seen for a while.
+    pub fn forget_idle_clients(&self) {
+        self.inner.sign_in_limit.forget_idle_clients();
     }
 
     /// Deletes the sessions whose refresh token has expired, and the expired used tokens of live ones.

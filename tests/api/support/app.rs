@@ -32,12 +32,14 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
     app
 }
 
-/// The settings every test app starts from.
+/// The settings every test app starts from. The sign-in rate limit is off (every test client is one
+/// address); the tests of the limit turn it on.
 pub fn base_env() -> Env {
     Env::from_pairs([
         ("DATABASE_URL", "postgres://unused@127.0.0.1:1/unused"),
         ("LEPTOS_ENV", "DEV"),
         ("SECRET_KEY", SECRET_KEY),
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "0"),
     ])
 }
 
