@@ -109,12 +109,14 @@ mod ssr {
         }
     }
 
-    /// In a plain axum handler (a REST route): the status and `{"detail": "…"}`.
+    /// In a plain axum handler (a REST route) or middleware: the status, and `{"status": …, "detail": "…"}`
+    /// (govector-auth's `detail`, plus the status for the browser's server-function client, which reads the
+    /// body of a failed call and not its HTTP status).
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let status =
                 StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, Json(serde_json::json!({ "detail": self.detail }))).into_response()
+            (status, Json(self)).into_response()
         }
     }
 

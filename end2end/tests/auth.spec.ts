@@ -72,6 +72,27 @@ test("a sign-out the server could not finish says so and keeps the user signed i
   await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
 });
 
+test("arriving from another site: the server does not rotate the session, the page refreshes once hydrated", async ({ page }) => {
+  await page.goto("/");
+  await signIn(page, { email: "from-elsewhere@example.com" });
+  await expect(page.getByTestId("user-name")).toHaveText("from-elsewhere@example.com");
+
+  // Leave for another site (localhost is another site than 127.0.0.1) until the 5-second access token is gone.
+  await page.goto("http://localhost:3900/.well-known/jwks.json");
+  await page.waitForTimeout(6_000);
+  const arrival = page.waitForResponse(`${APP_URL}/notes`);
+  const refreshed = page.waitForResponse((r) => r.url().includes("refresh_session"));
+  await page.evaluate((url) => {
+    window.location.href = url;
+  }, `${APP_URL}/notes`);
+  const response = await arrival;
+  expect((await response.request().allHeaders())["sec-fetch-site"]).toBe("cross-site");
+  expect(await response.headerValue("set-cookie")).toBeNull();
+  expect((await refreshed).status()).toBe(200);
+  await expect(page.getByTestId("user-name")).toHaveText("from-elsewhere@example.com");
+  await expect(page.getByRole("heading", { name: "Your notes" })).toBeVisible();
+});
+
 test("a callback with a wrong or missing state is refused", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);

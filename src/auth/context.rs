@@ -53,15 +53,33 @@ impl Auth {
         untrack(|| self.session())
     }
 
-    /// True once the status has loaded and says nobody is signed in.
+    /// True once the status has loaded and says nobody is signed in (and no refresh is about to say
+    /// otherwise).
     pub fn signed_out(&self) -> bool {
         match self.local.get() {
             Some(local) => local.is_none(),
             None => matches!(
                 self.status.get(),
-                Some(Ok(AuthStatus { session: None, .. }))
+                Some(Ok(AuthStatus {
+                    session: None,
+                    may_refresh: false,
+                    ..
+                }))
             ),
         }
+    }
+
+    /// True while the page, rendered without the session, waits for the browser's first refresh.
+    pub fn awaits_first_refresh(&self) -> bool {
+        self.local.get().is_none()
+            && matches!(
+                self.status.get(),
+                Some(Ok(AuthStatus {
+                    session: None,
+                    may_refresh: true,
+                    ..
+                }))
+            )
     }
 
     /// True when the user signed out (here or in another tab) after this page loaded.

@@ -31,4 +31,7 @@ pub struct AuthStatus {
     pub session: Option<SessionInfo>,
     /// The auth proxy's sign-in page; `None` in dev mode.
     pub login_url: Option<String>,
+    /// Signed out as far as this request goes, but it carried a refresh cookie the server did not use (a
+    /// page another site sent the browser to): the browser refreshes once hydrated.
+    pub may_refresh: bool,
 }

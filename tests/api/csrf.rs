@@ -90,7 +90,16 @@ async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
     for request in refused {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 403);
-        assert!(detail(response).await.starts_with("CSRF check failed: "));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("CSRF check failed: ")
+        );
+        // What the browser's server-function client reads: the status travels in the body too.
+        let error: app::error::AppError = serde_json::from_value(body).unwrap();
+        assert_eq!(error.status, 403);
     }
     // Nothing happened: the session still refreshes.
     assert_eq!(app.refresh(&session).await.status(), 204);

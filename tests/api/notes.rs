@@ -151,6 +151,41 @@ async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_page_another_site_sent_the_browser_to_does_not_rotate_the_session(db: PgPool) {
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    let refresh_only =
+        Session::default().with("refresh_token", session.get("refresh_token").unwrap());
+
+    for site in ["cross-site", "same-site"] {
+        let response = app
+            .get("/")
+            .header("accept", "text/html")
+            .header("sec-fetch-site", site)
+            .header("cookie", refresh_only.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            set_cookies(&response).is_empty(),
+            "{site}: nothing rotated, nothing set"
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            !html.contains("Ada Lovelace"),
+            "{site}: rendered without the session"
+        );
+        assert!(
+            !html.contains(">Sign in<"),
+            "{site}: nor as signed out: the browser refreshes once hydrated"
+        );
+    }
+    // The refresh token was not used: it still rotates, once.
+    assert_eq!(app.refresh(&refresh_only).await.status(), 204);
+}
+
+#[sqlx::test]
 async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;

@@ -110,6 +110,21 @@ pub fn start(auth: Auth) {
         std::mem::forget(channel);
     }
 
+    // A page rendered without the session it could have (another site sent the browser here): refresh
+    // now, once.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let due = auth.awaits_first_refresh();
+        if due {
+            spawn_local(async move {
+                refresh_now(auth).await;
+            });
+        }
+        due
+    });
+
     // Refresh at three quarters of the access token's remaining life.
     let timer = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {

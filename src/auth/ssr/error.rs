@@ -1,9 +1,7 @@
 //! The auth feature's errors and the HTTP status and `detail` each one answers with.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::error::AppError;
 
@@ -76,7 +74,7 @@ impl From<sqlx::Error> for AuthError {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        (self.status(), Json(json!({ "detail": self.to_string() }))).into_response()
+        AppError::from(self).into_response()
     }
 }
 

@@ -153,7 +153,12 @@ impl RequestAuth {
             Err(e) if e.status() == StatusCode::UNAUTHORIZED => None,
             Err(e) => return Err(e),
         };
-        Ok(AuthStatus { session, login_url })
+        let may_refresh = session.is_none() && self.credentials.refresh_cookie.is_some();
+        Ok(AuthStatus {
+            session,
+            login_url,
+            may_refresh,
+        })
     }
 }
 

@@ -1,5 +1,10 @@
 //! Middleware: a returning user whose access token has expired but whose refresh cookie is valid gets a new
 //! session before the page renders, so the first HTML is already signed in (no signed-out flash).
+//!
+//! Not when another site sent the browser here (`Sec-Fetch-Site: cross-site` or `same-site`): a page
+//! elsewhere could start such loads and abort them after the server rotated the refresh token but before
+//! the browser stored the new one, and so burn the session. Those pages render without the session, say
+//! that a refresh may bring it back (`AuthStatus::may_refresh`), and the browser refreshes after hydrating.
 
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -17,7 +22,7 @@ pub async fn refresh_before_render(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_page_request(&request) {
+    if is_page_request(&request) && started_here(&request) {
         let credentials = credentials(auth.config(), &jar, request.headers());
         let access_valid = credentials
             .access_cookie
@@ -30,6 +35,14 @@ pub async fn refresh_before_render(
         }
     }
     next.run(request).await
+}
+
+/// The browser says this navigation started on this site, or was typed or bookmarked (or it says nothing).
+fn started_here(request: &Request) -> bool {
+    request
+        .headers()
+        .get("sec-fetch-site")
+        .is_none_or(|site| matches!(site.as_bytes(), b"same-origin" | b"none"))
 }
 
 /// A browser asking for a page: GET, wants HTML, and not an API route or a static file.

@@ -7,14 +7,12 @@ use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde_json::json;
 
 use leptos::server_fn::ServerFn;
 
@@ -22,6 +20,7 @@ use super::config::AuthConfig;
 use super::service::AuthService;
 use crate::auth::server_fns::{ExchangeToken, RefreshSession};
 use crate::client_ip::TrustedProxies;
+use crate::error::AppError;
 
 /// The limiter (`None` when AUTH_RATE_LIMIT_PER_MINUTE is 0), and the paths it guards.
 pub struct SignInRateLimit {
@@ -83,14 +82,11 @@ pub async fn rate_limit_sign_ins(
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             tracing::info!(%client, path = request.uri().path(), "rate limit: sign-in or refresh refused");
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(json!({
-                    "status": 429,
-                    "detail": format!("Too many sign-in attempts from this address. Try again in {seconds} s."),
-                })),
+            let mut response = AppError::new(
+                429,
+                format!("Too many sign-in attempts from this address. Try again in {seconds} s."),
             )
-                .into_response();
+            .into_response();
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
