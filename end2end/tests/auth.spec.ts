@@ -93,6 +93,38 @@ test("arriving from another site: the server does not rotate the session, the pa
   await expect(page.getByRole("heading", { name: "Your notes" })).toBeVisible();
 });
 
+for (const [label, minutes] of [
+  ["fast", 10],
+  ["slow", -10],
+] as const) {
+  test(`a browser clock 10 minutes ${label}: the user keeps working, refreshing at the normal rate`, async ({ page }) => {
+    await page.clock.install({ time: Date.now() + minutes * 60_000 });
+    const refreshes: number[] = [];
+    const unauthorized: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("refresh_session")) refreshes.push(Date.now());
+    });
+    page.on("response", (response) => {
+      if (response.status() === 401) unauthorized.push(response.url());
+    });
+    await page.goto("/notes");
+    await fillProxyForm(page, { email: `clock-${label}@example.com` });
+    const started = Date.now();
+    for (let i = 1; i <= 3; i++) {
+      await page.waitForTimeout(4_000);
+      await page.getByLabel("New note").fill(`note ${i}`);
+      await page.getByRole("button", { name: "Add note" }).click();
+      await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
+    }
+    const elapsed = Date.now() - started;
+    console.log(`clock ${label}: ${refreshes.length} refreshes in ${elapsed} ms`);
+    // A 5-second access token is refreshed at three quarters of its life, about every 3.75 s.
+    expect(refreshes.length).toBeGreaterThanOrEqual(2);
+    expect(refreshes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 3_000) + 1);
+    expect(unauthorized).toEqual([]);
+  });
+}
+
 test("a callback with a wrong or missing state is refused", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);

@@ -38,7 +38,7 @@ fn current_page() -> impl Fn() -> String + Copy {
 /// the error says why: the user is still signed in, and can try again.
 async fn sign_out(auth: Auth) -> Result<(), AppError> {
     logout().await?;
-    auth.set(None);
+    auth.set(None, None);
     hydrate::announce_signed_out();
     Ok(())
 }

@@ -15,9 +15,10 @@ pub struct Auth {
     status: Resource<Result<AuthStatus, AppError>>,
     /// Who the browser learnt is signed in since the page loaded (sign-in, sign-out); wins over `status`.
     local: RwSignal<Option<Option<SessionInfo>>>,
-    /// The access token's expiry after a refresh. Kept apart from `local` so that a refresh, which changes
-    /// only this, re-renders nothing (a protected page would otherwise lose what the user was typing).
-    refreshed_expiry: RwSignal<Option<i64>>,
+    /// When the access token expires by this browser's clock (Unix seconds), worked out in the browser from
+    /// the time the server said it had left. Kept apart from `local` so that a refresh, which changes only
+    /// this, re-renders nothing (a protected page would otherwise lose what the user was typing).
+    expiry: RwSignal<Option<i64>>,
 }
 
 impl Auth {
@@ -26,7 +27,7 @@ impl Auth {
         let auth = Self {
             status: Resource::new_blocking(|| (), |_| session_status()),
             local: RwSignal::new(None),
-            refreshed_expiry: RwSignal::new(None),
+            expiry: RwSignal::new(None),
         };
         provide_context(auth);
         auth
@@ -37,7 +38,7 @@ impl Auth {
     }
 
     /// The current session, if signed in. Reactive; `None` while the status loads. A refresh does not
-    /// change it: its `access_expires_at` is the one seen at sign-in or page load (see [`Auth::expires_at`]).
+    /// change it: its `access_expires_in` is the one seen at sign-in or page load (see [`Auth::expires_at`]).
     pub fn session(&self) -> Option<SessionInfo> {
         match self.local.get() {
             Some(local) => local,
@@ -99,16 +100,17 @@ impl Auth {
         self.status.get().and_then(Result::err)
     }
 
-    /// When the current access token expires (Unix seconds), refreshes included. Reactive.
+    /// When the current access token expires by this browser's clock (Unix seconds), refreshes included;
+    /// `None` on the server and until the browser has worked it out. Reactive.
     pub fn expires_at(&self) -> Option<i64> {
-        let session = self.session()?;
-        self.refreshed_expiry.get().or(session.access_expires_at)
+        self.session()?;
+        self.expiry.get()
     }
 
-    /// Records who is signed in now (`None`: nobody). The same user again only updates the expiry.
-    pub(super) fn set(&self, session: Option<SessionInfo>) {
-        self.refreshed_expiry
-            .set(session.as_ref().and_then(|s| s.access_expires_at));
+    /// Records who is signed in now (`None`: nobody) and when their access token expires by this browser's
+    /// clock. The same user again only updates the expiry.
+    pub(super) fn set(&self, session: Option<SessionInfo>, expiry: Option<i64>) {
+        self.expiry.set(expiry);
         let same_user = self
             .session_untracked()
             .zip(session.as_ref())

@@ -17,9 +17,10 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub user: User,
-    /// Unix seconds at which the access token expires; the client refreshes ahead of it. `None` when the
-    /// request carried no access token (dev mode).
-    pub access_expires_at: Option<i64>,
+    /// Seconds the access token had left when the server answered: the browser schedules its refresh from
+    /// this, with its own clock, so a wrong clock in the browser does not matter. `None` when the request
+    /// carried no access token (dev mode).
+    pub access_expires_in: Option<i64>,
     /// True when no auth proxy is configured and everyone is the dev user.
     pub dev_mode: bool,
 }

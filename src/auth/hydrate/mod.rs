@@ -3,6 +3,10 @@
 //! The access token is refreshed ahead of its expiry, on return to a hidden tab, and once after a 401
 //! (`with_refresh`). Only one tab refreshes at a time (a Web Lock, in `session_sync.js`); the others learn
 //! the outcome, and sign-ins and sign-outs, over a BroadcastChannel.
+//!
+//! Times come from this browser's clock only: the server says how long a token has left, never when it
+//! expires, so a clock minutes off changes nothing. And no tab refreshes twice within
+//! `MIN_REFRESH_INTERVAL`, measured on the monotonic clock, whatever the wall clock does.
 
 use std::time::Duration;
 
@@ -29,6 +33,12 @@ const SHARED_EXPIRY: &str = "vector-auth:access-expires-at";
 const STATE: &str = "vector-auth:state";
 const RETURN_TO: &str = "vector-auth:return-to";
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
+const MIN_REFRESH_INTERVAL_MS: f64 = 1_000.0;
+
+thread_local! {
+    /// When this tab last asked the server for a refresh (`performance.now()`, milliseconds).
+    static LAST_REFRESH: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
 
 #[wasm_bindgen(module = "/src/auth/hydrate/session_sync.js")]
 extern "C" {
@@ -46,6 +56,20 @@ enum Message {
 
 fn now() -> f64 {
     js_sys::Date::now() / 1000.0
+}
+
+/// Milliseconds on a clock that only moves forward, whatever the wall clock does.
+fn monotonic_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// Records a session the server just sent, with its expiry by this browser's clock.
+fn adopt(auth: Auth, session: Option<SessionInfo>) {
+    let expiry = session
+        .as_ref()
+        .and_then(|s| s.access_expires_in)
+        .map(|seconds| now() as i64 + seconds);
+    auth.set(session, expiry);
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -66,11 +90,12 @@ fn post(message: &Message) {
     }
 }
 
-fn announce_signed_in(session: &SessionInfo) {
-    remember_expiry(session);
-    post(&Message::SignedIn {
-        session: session.clone(),
-    });
+fn announce_signed_in(auth: Auth) {
+    remember_expiry(auth);
+    let Some(session) = auth.session_untracked() else {
+        return;
+    };
+    post(&Message::SignedIn { session });
 }
 
 /// Tells the other tabs that this browser signed out.
@@ -81,8 +106,9 @@ pub fn announce_signed_out() {
     post(&Message::SignedOut);
 }
 
-fn remember_expiry(session: &SessionInfo) {
-    if let (Some(storage), Some(expiry)) = (local_storage(), session.access_expires_at) {
+/// Shares this tab's access-token expiry (by this browser's clock) with the other tabs.
+fn remember_expiry(auth: Auth) {
+    if let (Some(storage), Some(expiry)) = (local_storage(), untrack(|| auth.expires_at())) {
         let _ = storage.set_item(SHARED_EXPIRY, &expiry.to_string());
     }
 }
@@ -98,9 +124,9 @@ pub fn start(auth: Auth) {
                 };
                 match serde_json::from_str::<Message>(&text) {
                     Ok(Message::SignedIn { session } | Message::Refreshed { session }) => {
-                        auth.set(Some(session))
+                        adopt(auth, Some(session))
                     }
-                    Ok(Message::SignedOut) => auth.set(None),
+                    Ok(Message::SignedOut) => adopt(auth, None),
                     Err(_) => {}
                 }
             },
@@ -109,6 +135,21 @@ pub fn start(auth: Auth) {
         on_message.forget();
         std::mem::forget(channel);
     }
+
+    // The session the page was rendered with: its expiry by this browser's clock, from the time the
+    // server said was left (a moment ago).
+    Effect::new(move |adopted: Option<bool>| {
+        if adopted == Some(true) {
+            return true;
+        }
+        let Some(session) = auth.session() else {
+            return false;
+        };
+        if untrack(|| auth.expires_at()).is_none() {
+            adopt(auth, Some(session));
+        }
+        true
+    });
 
     // A page rendered without the session it could have (another site sent the browser here): refresh
     // now, once.
@@ -204,24 +245,30 @@ async fn refresh_in_lock(auth: Auth, known: Option<i64>) -> bool {
         && shared > known
         && shared as f64 > now() + 1.0
     {
-        if let Some(mut session) = auth.session_untracked() {
-            session.access_expires_at = Some(shared);
-            auth.set(Some(session));
+        if let Some(session) = auth.session_untracked() {
+            auth.set(Some(session), Some(shared));
         }
         return true;
     }
+    // However the timers fire and whatever the wall clock says: not twice in a moment.
+    let started = monotonic_ms();
+    if LAST_REFRESH
+        .get()
+        .is_some_and(|last| started - last < MIN_REFRESH_INTERVAL_MS)
+    {
+        return auth.session_untracked().is_some();
+    }
+    LAST_REFRESH.set(Some(started));
     match refresh_session().await {
         Ok(session) => {
-            remember_expiry(&session);
-            post(&Message::Refreshed {
-                session: session.clone(),
-            });
-            auth.set(Some(session));
+            adopt(auth, Some(session.clone()));
+            remember_expiry(auth);
+            post(&Message::Refreshed { session });
             true
         }
         Err(e) if e.is_unauthorized() => {
             announce_signed_out();
-            auth.set(None);
+            adopt(auth, None);
             false
         }
         Err(e) => {
@@ -299,8 +346,8 @@ pub fn complete_sign_in(
     spawn_local(async move {
         match exchange_token(token).await {
             Ok(session) => {
-                announce_signed_in(&session);
-                auth.set(Some(session));
+                adopt(auth, Some(session));
+                announce_signed_in(auth);
                 navigate(
                     &params.return_to,
                     NavigateOptions {

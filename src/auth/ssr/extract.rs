@@ -10,7 +10,7 @@ use tower_cookies::Cookies;
 use super::config::AuthConfig;
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::service::{AuthService, Credentials};
+use super::service::{AuthService, Credentials, seconds_until};
 use crate::auth::types::{AuthStatus, SessionInfo, User};
 use crate::error::AppError;
 
@@ -97,7 +97,7 @@ impl RequestAuth {
     fn session_info(&self, user: User, access_expires_at: Option<i64>) -> SessionInfo {
         SessionInfo {
             user,
-            access_expires_at,
+            access_expires_in: access_expires_at.map(|at| seconds_until(at).max(0)),
             dev_mode: self.auth.config().dev_mode(),
         }
     }
