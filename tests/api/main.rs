@@ -5,6 +5,7 @@ mod contract;
 mod csrf;
 mod dev_auth_proxy;
 mod forgery;
+mod fuzz;
 mod headers;
 mod health;
 mod jwks;

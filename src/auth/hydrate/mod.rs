@@ -329,6 +329,16 @@ pub fn complete_sign_in(
     navigate: impl Fn(&str, NavigateOptions) + 'static,
 ) {
     let params = take_callback_params();
+    // The token leaves the address bar and the history, through the router so that its idea of the
+    // location (which components read) holds no token either.
+    navigate(
+        CALLBACK_PATH,
+        NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        },
+    );
     return_to.set(params.return_to.clone());
     let Some(token) = params.token else {
         error.set(Some(
@@ -368,8 +378,8 @@ struct CallbackParams {
     return_to: String,
 }
 
-/// Reads the token and state from the address (fragment, else query), removes them from the address bar
-/// and history, and checks the state against the one this tab stored before the redirect.
+/// Reads the token and state from the address (fragment, else query) and checks the state against the one
+/// this tab stored before the redirect.
 fn take_callback_params() -> CallbackParams {
     let location = window().location();
     let hash = location.hash().unwrap_or_default();
@@ -383,9 +393,6 @@ fn take_callback_params() -> CallbackParams {
             .filter(|v| !v.is_empty())
     };
     let (token, state) = (get("token"), get("state"));
-    if let Ok(history) = window().history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(CALLBACK_PATH));
-    }
     let storage = session_storage();
     let stored = storage
         .as_ref()
