@@ -57,10 +57,6 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(from_fn_with_state(
                     state.auth.clone(),
-                    auth::rate_limit_sign_ins,
-                ))
-                .layer(from_fn_with_state(
-                    state.auth.clone(),
                     auth::refresh_before_render,
                 ))
                 .layer(from_fn(server_fn_error_status)),

@@ -1,6 +1,6 @@
 //! The auth feature's errors and the HTTP status and `detail` each one answers with.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
@@ -39,6 +39,8 @@ pub enum AuthError {
     Internal,
     #[error("CSRF check failed: {0}")]
     Csrf(&'static str),
+    #[error("Too many sign-in attempts from this address. Try again in {retry_after} s.")]
+    RateLimited { retry_after: u64 },
 }
 
 impl AuthError {
@@ -54,6 +56,7 @@ impl AuthError {
             }
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountConflict => StatusCode::CONFLICT,
             Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -72,9 +75,26 @@ impl From<sqlx::Error> for AuthError {
     }
 }
 
+impl AuthError {
+    /// `Retry-After`, for a refusal that says when to come back.
+    pub fn retry_after(&self) -> Option<(HeaderName, HeaderValue)> {
+        match self {
+            Self::RateLimited { retry_after } => {
+                Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        AppError::from(self).into_response()
+        let retry_after = self.retry_after();
+        let mut response = AppError::from(self).into_response();
+        if let Some((name, value)) = retry_after {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }
 

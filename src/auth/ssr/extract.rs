@@ -1,10 +1,14 @@
 //! Reading a request's credentials, and the signed-in user for axum handlers (`CurrentUser`) and server
 //! functions (`RequestAuth`, `require_user`).
 
-use axum::extract::{FromRef, FromRequestParts};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
 use tower_cookies::Cookies;
 
 use super::config::AuthConfig;
@@ -34,6 +38,29 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// Extractor: the socket's address, when the server runs with connect info (it does; a bare router in a
+/// benchmark may not, and then every request counts as one client).
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0),
+        ))
+    }
+}
+
+/// The client a request comes from: the peer, or the address a trusted proxy names.
+pub fn client_ip(config: &AuthConfig, peer: &Peer, headers: &HeaderMap) -> IpAddr {
+    let peer = peer.0.map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip());
+    config.trusted_proxies.client_ip(peer, headers)
 }
 
 /// Extractor: the signed-in user, or a 401 `{"detail": …}`.
@@ -70,6 +97,8 @@ pub struct RequestAuth {
     auth: AuthService,
     jar: Cookies,
     credentials: Credentials,
+    client: IpAddr,
+    response: Option<ResponseOptions>,
 }
 
 impl RequestAuth {
@@ -80,17 +109,30 @@ impl RequestAuth {
             tracing::error!("AuthService is missing from the context");
             AuthError::Internal
         })?;
-        let (jar, headers) = leptos_axum::extract::<(Cookies, HeaderMap)>()
+        let response = use_context::<ResponseOptions>();
+        let (jar, headers, peer) = leptos_axum::extract::<(Cookies, HeaderMap, Peer)>()
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "cannot read the request in a server function");
                 AuthError::Internal
             })?;
         let credentials = credentials(auth.config(), &jar, &headers);
+        let client = client_ip(auth.config(), &peer, &headers);
         Ok(Self {
             auth,
             jar,
             credentials,
+            client,
+            response,
+        })
+    }
+
+    /// Counts a sign-in or refresh against the client's budget; past it, 429 with `Retry-After`.
+    fn count_sign_in(&self) -> Result<(), AuthError> {
+        self.auth.count_sign_in(self.client).inspect_err(|e| {
+            if let (Some((name, value)), Some(response)) = (e.retry_after(), &self.response) {
+                response.insert_header(name, value);
+            }
         })
     }
 
@@ -110,6 +152,7 @@ impl RequestAuth {
 
     /// Exchanges a proxy token for a session and sets its cookies.
     pub async fn exchange(&self, token: String) -> Result<SessionInfo, AuthError> {
+        self.count_sign_in()?;
         let sign_in = self.auth.exchange(&token).await?;
         set_sign_in(&self.jar, self.auth.config(), &sign_in, &token);
         Ok(self.session_info(sign_in.user, Some(sign_in.session.access_expires_at)))
@@ -117,6 +160,7 @@ impl RequestAuth {
 
     /// Rotates the refresh cookie; a refused one clears the session cookies.
     pub async fn refresh(&self) -> Result<SessionInfo, AuthError> {
+        self.count_sign_in()?;
         let session = refresh_into_jar(
             &self.jar,
             &self.auth,

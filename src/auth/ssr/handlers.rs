@@ -12,7 +12,7 @@ use tower_cookies::Cookies;
 
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::extract::{CurrentUser, credentials};
+use super::extract::{CurrentUser, Peer, client_ip, credentials};
 use super::service::AuthService;
 use crate::auth::types::User;
 
@@ -37,8 +37,11 @@ const BODY_LIMIT: usize = 16 * 1024;
 async fn exchange(
     State(auth): State<AuthService>,
     jar: Cookies,
+    peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AuthError> {
+    auth.count_sign_in(client_ip(auth.config(), &peer, &headers))?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
         _ => AuthError::BadRequest(rejection.body_text()),
@@ -66,7 +69,15 @@ fn token_from_body(body: &[u8]) -> Result<String, AuthError> {
 }
 
 /// `POST /api/accounts/auth/refresh` (refresh cookie) → 204 with new cookies, or 401 with the cookies cleared.
-async fn refresh(State(auth): State<AuthService>, jar: Cookies, headers: HeaderMap) -> Response {
+async fn refresh(
+    State(auth): State<AuthService>,
+    jar: Cookies,
+    peer: Peer,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = auth.count_sign_in(client_ip(auth.config(), &peer, &headers)) {
+        return e.into_response();
+    }
     let credentials = credentials(auth.config(), &jar, &headers);
     match refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),

@@ -1,11 +1,11 @@
 //! The server side of sign-in. A request meets it in this order:
-//! - `csrf` refuses cross-site unsafe requests; `rate_limit` counts sign-ins and refreshes per client
-//!   address; `page_refresh` renews an expired session before a page renders;
+//! - `csrf` refuses cross-site unsafe requests; `page_refresh` renews an expired session before a page
+//!   renders;
 //! - `handlers` (the REST routes) and `extract` (the current user, and `RequestAuth` for the server
 //!   functions) read the credentials, call `AuthService` in `service`, and write cookies with `cookies`;
 //! - `service` verifies proxy tokens (`proxy_token`, with keys from `jwks`), issues the app's tokens
-//!   (`tokens`), rotates refresh tokens (`refresh_tokens`), upserts users (`users`) and keeps recently seen
-//!   users in memory (`user_cache`).
+//!   (`tokens`), rotates refresh tokens (`refresh_tokens`), upserts users (`users`), keeps recently seen
+//!   users in memory (`user_cache`) and counts sign-ins and refreshes per client address (`rate_limit`).
 //!
 //! `config` holds the settings and `error` the errors with the HTTP status each answers with.
 
@@ -35,6 +35,5 @@ pub use handlers::routes;
 pub use jwks::JwksClient;
 pub use page_refresh::refresh_before_render;
 pub use proxy_token::ProxyTokenVerifier;
-pub use rate_limit::rate_limit_sign_ins;
 pub use refresh_tokens::Deleted;
 pub use service::{AuthService, Credentials, NewSession, SignIn};

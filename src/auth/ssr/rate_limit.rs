@@ -3,94 +3,39 @@
 //! subscriber usually holds. The counters live in this instance's memory: with N instances behind a load
 //! balancer an address gets up to N times the budget.
 
-use std::collections::HashSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use leptos::server_fn::ServerFn;
+use super::error::AuthError;
 
-use super::config::AuthConfig;
-use super::service::AuthService;
-use crate::auth::server_fns::{ExchangeToken, RefreshSession};
-use crate::client_ip::TrustedProxies;
-use crate::error::AppError;
-
-/// The limiter (`None` when AUTH_RATE_LIMIT_PER_MINUTE is 0), and the paths it guards.
-pub struct SignInRateLimit {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    trusted_proxies: TrustedProxies,
-    /// The REST routes and the server functions that sign in or refresh.
-    paths: HashSet<&'static str>,
-}
+/// `None` when AUTH_RATE_LIMIT_PER_MINUTE is 0.
+pub struct SignInRateLimit(Option<DefaultKeyedRateLimiter<IpAddr>>);
 
 impl SignInRateLimit {
-    pub fn new(config: &AuthConfig) -> Self {
-        let limiter = NonZeroU32::new(config.rate_limit_per_minute)
-            .map(|per_minute| RateLimiter::keyed(Quota::per_minute(per_minute)));
-        let paths = [
-            "/api/accounts/auth/token",
-            "/api/accounts/auth/refresh",
-            ExchangeToken::PATH,
-            RefreshSession::PATH,
-        ]
-        .into_iter()
-        .collect();
-        Self {
-            limiter,
-            trusted_proxies: config.trusted_proxies.clone(),
-            paths,
-        }
+    pub fn new(per_minute: u32) -> Self {
+        Self(NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))))
+    }
+
+    /// Counts one sign-in or refresh for `client`.
+    pub fn check(&self, client: IpAddr) -> Result<(), AuthError> {
+        let Some(limiter) = &self.0 else {
+            return Ok(());
+        };
+        limiter.check_key(&bucket(client)).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let retry_after = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+            tracing::info!(%client, "rate limit: a sign-in or refresh refused");
+            AuthError::RateLimited { retry_after }
+        })
     }
 
     /// Forgets addresses that have not been seen for a while, so that the table stays small.
     pub fn forget_idle_clients(&self) {
-        if let Some(limiter) = &self.limiter {
+        if let Some(limiter) = &self.0 {
             limiter.retain_recent();
-        }
-    }
-}
-
-/// Middleware: counts sign-ins and refreshes per client address, and refuses those over the budget.
-pub async fn rate_limit_sign_ins(
-    State(auth): State<AuthService>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let limit = auth.sign_in_limit();
-    let Some(limiter) = &limit.limiter else {
-        return next.run(request).await;
-    };
-    if request.method() != Method::POST || !limit.paths.contains(request.uri().path()) {
-        return next.run(request).await;
-    }
-    // Without the socket's address (a server run without connect info) every request is one client.
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    let client = limit.trusted_proxies.client_ip(peer, request.headers());
-    match limiter.check_key(&bucket(client)) {
-        Ok(()) => next.run(request).await,
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            tracing::info!(%client, path = request.uri().path(), "rate limit: sign-in or refresh refused");
-            let mut response = AppError::new(
-                429,
-                format!("Too many sign-in attempts from this address. Try again in {seconds} s."),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-            response
         }
     }
 }

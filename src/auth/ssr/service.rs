@@ -1,6 +1,7 @@
 //! The auth service: what the REST handlers and the server functions both call. It speaks in plain values
 //! (tokens, credentials, users); reading requests and writing cookies is the HTTP layer's job.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -79,7 +80,7 @@ impl AuthService {
         });
         let keys = TokenKeys::new(&config);
         let users = UserCache::new(config.user_cache_ttl);
-        let sign_in_limit = SignInRateLimit::new(&config);
+        let sign_in_limit = SignInRateLimit::new(config.rate_limit_per_minute);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -228,8 +229,9 @@ impl AuthService {
         Ok(())
     }
 
-    pub(super) fn sign_in_limit(&self) -> &SignInRateLimit {
-        &self.inner.sign_in_limit
+    /// Counts a sign-in or refresh for a client address; `RateLimited` past its budget.
+    pub fn count_sign_in(&self, client: IpAddr) -> Result<(), AuthError> {
+        self.inner.sign_in_limit.check(client)
     }
 
     /// Forgets the client addresses the sign-in rate limit has not seen for a while.
