@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { APP_URL, DEV_APP_URL, PROXY_URL } from "../playwright.config";
-import { fillProxyForm, signIn, signOut, waitForHydration } from "./helpers";
+import { addNotesSlowly, fillProxyForm, signIn, signOut, waitForHydration, watchSession } from "./helpers";
 
 const ada = { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", picture: `${APP_URL}/favicon.svg` };
 
@@ -99,23 +99,11 @@ for (const [label, minutes] of [
 ] as const) {
   test(`a browser clock 10 minutes ${label}: the user keeps working, refreshing at the normal rate`, async ({ page }) => {
     await page.clock.install({ time: Date.now() + minutes * 60_000 });
-    const refreshes: number[] = [];
-    const unauthorized: string[] = [];
-    page.on("request", (request) => {
-      if (request.url().includes("refresh_session")) refreshes.push(Date.now());
-    });
-    page.on("response", (response) => {
-      if (response.status() === 401) unauthorized.push(response.url());
-    });
+    const { refreshes, unauthorized } = watchSession(page);
     await page.goto("/notes");
     await fillProxyForm(page, { email: `clock-${label}@example.com` });
     const started = Date.now();
-    for (let i = 1; i <= 3; i++) {
-      await page.waitForTimeout(4_000);
-      await page.getByLabel("New note").fill(`note ${i}`);
-      await page.getByRole("button", { name: "Add note" }).click();
-      await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
-    }
+    await addNotesSlowly(page, 3);
     const elapsed = Date.now() - started;
     console.log(`clock ${label}: ${refreshes.length} refreshes in ${elapsed} ms`);
     // A 5-second access token is refreshed at three quarters of its life, about every 3.75 s.
@@ -140,24 +128,11 @@ test("a callback with a wrong or missing state is refused", async ({ page }) => 
 });
 
 test("with a 5-second access token the user keeps working across several lifetimes", async ({ page }) => {
-  const refreshes: number[] = [];
-  const unauthorized: string[] = [];
-  page.on("request", (request) => {
-    if (request.url().includes("refresh_session")) refreshes.push(Date.now());
-  });
-  page.on("response", (response) => {
-    if (response.status() === 401) unauthorized.push(response.url());
-  });
+  const { refreshes, unauthorized } = watchSession(page);
   await page.goto("/notes");
   await fillProxyForm(page, { email: "worker@example.com", firstName: "Busy", lastName: "Worker" });
   const started = Date.now();
-  for (let i = 1; i <= 4; i++) {
-    await page.waitForTimeout(4_000);
-    await page.getByLabel("New note").fill(`note ${i}`);
-    await page.getByRole("button", { name: "Add note" }).click();
-    await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
-    await expect(page.getByTestId("user-name")).toHaveText("Busy Worker");
-  }
+  await addNotesSlowly(page, 4, () => expect(page.getByTestId("user-name")).toHaveText("Busy Worker"));
   const gaps = refreshes.map((t, i) => (i === 0 ? t - started : t - refreshes[i - 1]));
   console.log(`refreshes after sign-in, ms apart: ${gaps.join(", ")} (${Date.now() - started} ms in all)`);
   expect(refreshes.length).toBeGreaterThanOrEqual(3);

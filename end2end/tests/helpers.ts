@@ -36,3 +36,30 @@ export async function signOut(page: Page) {
   await page.locator("summary[aria-label=Account]").click();
   await page.getByRole("button", { name: "Sign out" }).click();
 }
+
+/** Records when the page asks for a refresh, and which of its calls answer 401. */
+export function watchSession(page: Page) {
+  const refreshes: number[] = [];
+  const unauthorized: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("refresh_session")) refreshes.push(Date.now());
+  });
+  page.on("response", (response) => {
+    if (response.status() === 401) unauthorized.push(response.url());
+  });
+  return { refreshes, unauthorized };
+}
+
+/**
+ * On the notes page: adds notes 1 to `count`, one every 4 seconds, across several 5-second access tokens;
+ * `afterEach` checks the page after each one.
+ */
+export async function addNotesSlowly(page: Page, count: number, afterEach?: () => Promise<void>) {
+  for (let i = 1; i <= count; i++) {
+    await page.waitForTimeout(4_000);
+    await page.getByLabel("New note").fill(`note ${i}`);
+    await page.getByRole("button", { name: "Add note" }).click();
+    await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
+    await afterEach?.();
+  }
+}

@@ -100,15 +100,22 @@ async fn exchange_without_a_token_is_400(db: PgPool) {
     let response = app.post("/api/accounts/auth/token").send().await.unwrap();
     assert_eq!(response.status(), 400);
     assert_eq!(detail(response).await, "No token provided.");
-    for body in ["not json", "[1, 2]", "{\"token\": 5}"] {
+    let bodies: [&[u8]; 5] = [
+        b"not json",
+        b"[1, 2]",
+        b"{\"token\": 5}",
+        b"{\"token\": ",
+        b"{\"token\": \"\xff\xfe\"}",
+    ];
+    for body in bodies {
         let response = app
             .post("/api/accounts/auth/token")
             .header("content-type", "application/json")
-            .body(body)
+            .body(body.to_vec())
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 400, "{body}");
+        assert_eq!(response.status(), 400, "{body:?}");
         assert!(detail(response).await.starts_with("Invalid request body"));
     }
     assert_eq!(proxy.fetches(), 0, "nothing to verify, nothing fetched");

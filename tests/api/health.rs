@@ -9,6 +9,22 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::support::*;
 
+/// A pool that reaches the test database through a relay that can cut it off; requests give up waiting for
+/// a connection after two seconds.
+async fn pool_that_can_go_down(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) -> (PgPool, Relay) {
+    pool_through_relay(
+        pool_options
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(2)),
+        connect_options,
+        Duration::ZERO,
+    )
+    .await
+}
+
 #[sqlx::test]
 async fn health_and_pages_answer(db: PgPool) {
     let app = TestApp::start(db, base_env()).await;
@@ -50,14 +66,7 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let (db, relay) = pool_through_relay(
-        pool_options
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(2)),
-        connect_options,
-        Duration::ZERO,
-    )
-    .await;
+    let (db, relay) = pool_that_can_go_down(pool_options, connect_options).await;
     let proxy = TestProxy::start().await;
     // Without the user cache, so that every authenticated request needs the database.
     let app = TestApp::start(db, proxy_env(&proxy).with("USER_CACHE_SECONDS", "0")).await;
@@ -97,14 +106,7 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let (db, relay) = pool_through_relay(
-        pool_options
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(2)),
-        connect_options,
-        Duration::ZERO,
-    )
-    .await;
+    let (db, relay) = pool_that_can_go_down(pool_options, connect_options).await;
     let app = spawn_app(db).await;
     let session = app.sign_in_as("ada@example.com").await;
 
@@ -134,14 +136,7 @@ async fn a_sign_out_that_fails_says_so_and_keeps_the_session(
     pool_options: PgPoolOptions,
     connect_options: PgConnectOptions,
 ) {
-    let (db, relay) = pool_through_relay(
-        pool_options
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(2)),
-        connect_options,
-        Duration::ZERO,
-    )
-    .await;
+    let (db, relay) = pool_that_can_go_down(pool_options, connect_options).await;
     let app = spawn_app(db).await;
     let session = app.sign_in_as("ada@example.com").await;
 

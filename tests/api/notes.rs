@@ -98,11 +98,7 @@ async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM notes")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(app.rows("notes").await, 0);
 }
 
 #[sqlx::test]

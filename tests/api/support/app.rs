@@ -161,7 +161,12 @@ impl TestApp {
     }
 
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM users")
+        self.rows("users").await
+    }
+
+    /// How many rows a table holds.
+    pub async fn rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&self.db)
             .await
             .unwrap()
