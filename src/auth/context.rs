@@ -59,28 +59,25 @@ impl Auth {
     pub fn signed_out(&self) -> bool {
         match self.local.get() {
             Some(local) => local.is_none(),
-            None => matches!(
-                self.status.get(),
-                Some(Ok(AuthStatus {
-                    session: None,
-                    may_refresh: false,
-                    ..
-                }))
-            ),
+            None => self.loaded_signed_out() == Some(false),
         }
     }
 
     /// True while the page, rendered without the session, waits for the browser's first refresh.
     pub fn awaits_first_refresh(&self) -> bool {
-        self.local.get().is_none()
-            && matches!(
-                self.status.get(),
-                Some(Ok(AuthStatus {
-                    session: None,
-                    may_refresh: true,
-                    ..
-                }))
-            )
+        self.local.get().is_none() && self.loaded_signed_out() == Some(true)
+    }
+
+    /// When the page's status has loaded and says nobody is signed in: whether a refresh may change that.
+    fn loaded_signed_out(&self) -> Option<bool> {
+        match self.status.get() {
+            Some(Ok(AuthStatus {
+                session: None,
+                may_refresh,
+                ..
+            })) => Some(may_refresh),
+            _ => None,
+        }
     }
 
     /// True when the user signed out (here or in another tab) after this page loaded.
