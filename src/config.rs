@@ -4,6 +4,7 @@
 //! line naming the variable, the value it got and what it expects.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
@@ -19,7 +20,45 @@ pub struct Config {
     pub production: bool,
     /// The CSP `frame-ancestors` sources: who may show the app in a frame.
     pub frame_ancestors: String,
+    pub server: ServerLimits,
     pub auth: AuthConfig,
+}
+
+/// How long the server waits for clients and how many requests it takes on at once. The defaults suit an app
+/// behind a load balancer: it closes idle connections after the balancer would (60 s is the usual idle
+/// timeout there), so the balancer never sends a request on a connection the app is closing.
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    /// From a request's first byte to the end of its headers; past it the connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long a connection may wait for its next request.
+    pub keep_alive_timeout: Duration,
+    /// The longest pause while a request body arrives (answer: 408).
+    pub body_read_timeout: Duration,
+    /// The longest a request may take until its response starts (answer: 503).
+    pub request_timeout: Duration,
+    /// Requests served at once; more are turned away with 503 rather than queued.
+    pub max_concurrent_requests: usize,
+    /// The request line and headers together; more answers 431.
+    pub max_header_bytes: usize,
+    /// On SIGTERM or Ctrl-C: how long requests in progress may take to finish before their connections are cut.
+    pub shutdown_timeout: Duration,
+}
+
+impl ServerLimits {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            header_read_timeout: env.seconds("HEADER_READ_TIMEOUT_SECONDS", 10, 1..=300)?,
+            keep_alive_timeout: env.seconds("KEEP_ALIVE_TIMEOUT_SECONDS", 75, 1..=3_600)?,
+            body_read_timeout: env.seconds("BODY_READ_TIMEOUT_SECONDS", 10, 1..=300)?,
+            request_timeout: env.seconds("REQUEST_TIMEOUT_SECONDS", 30, 1..=3_600)?,
+            max_concurrent_requests: env.number("MAX_CONCURRENT_REQUESTS", 512, 1..=100_000)?
+                as usize,
+            // Below 8 KiB, the headers and cookies of ordinary browsers may not fit.
+            max_header_bytes: env.number("MAX_HEADER_BYTES", 16_384, 8_192..=1_048_576)? as usize,
+            shutdown_timeout: env.seconds("SHUTDOWN_TIMEOUT_SECONDS", 25, 1..=3_600)?,
+        })
+    }
 }
 
 impl Config {
@@ -45,6 +84,7 @@ impl Config {
             database_max_connections: env.number("DATABASE_MAX_CONNECTIONS", 10, 1..=1000)? as u32,
             production,
             frame_ancestors: frame_ancestors(env)?,
+            server: ServerLimits::from_env(env)?,
             auth: AuthConfig::from_env(env, production)?,
         })
     }

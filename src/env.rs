@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -98,5 +99,15 @@ impl Env {
                 )),
             },
         }
+    }
+
+    /// A duration given in whole seconds within `range`.
+    pub fn seconds(
+        &self,
+        name: &str,
+        default: u64,
+        range: RangeInclusive<u64>,
+    ) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_secs(self.number(name, default, range)?))
     }
 }

@@ -18,6 +18,9 @@ fn internal_status() -> u16 {
     500
 }
 
+/// How tower-http's body timeout (set by the router) shows in the message of a body that could not be read.
+const BODY_TIMEOUT_MESSAGE: &str = "data was not received within the designated timeout";
+
 impl AppError {
     pub fn new(status: u16, detail: impl Into<String>) -> Self {
         Self {
@@ -56,6 +59,8 @@ impl FromServerFnError for AppError {
                 // axum's limit on what a request body may hold (`DefaultBodyLimit`, set by the router).
                 if detail.contains("length limit exceeded") {
                     Self::new(413, "The request body is too large.")
+                } else if detail.contains(BODY_TIMEOUT_MESSAGE) {
+                    Self::new(408, "The request body did not arrive in time.")
                 } else {
                     Self::bad_request(format!("Invalid request body: {detail}"))
                 }
@@ -70,7 +75,7 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::server_fn_error_status;
+pub use ssr::{is_body_timeout, server_fn_error_status};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -86,6 +91,12 @@ mod ssr {
 
     /// Larger error bodies are passed on untouched.
     const MAX_ERROR_BODY: usize = 64 * 1024;
+
+    /// Whether a body could not be read because it stopped arriving (the router's body timeout).
+    pub fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+        std::iter::successors(Some(error), |e| e.source())
+            .any(|e| e.is::<tower_http::timeout::TimeoutError>())
+    }
 
     /// A database error in app code: 503 while Postgres cannot be reached (the client may retry), 500 for
     /// anything else. Logged here, once; the client gets no details.

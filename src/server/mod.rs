@@ -1,5 +1,5 @@
-//! The server program: start-up, the router, the database pool and migrations, health checks and the
-//! headers every response carries.
+//! The server program: start-up, the router, the accept loop, the database pool and migrations, health
+//! checks and the headers every response carries.
 //!
 //! `run` loads the configuration, connects to Postgres and applies the migrations, builds the state and
 //! serves `router(state)` until Ctrl-C or SIGTERM.
@@ -8,9 +8,11 @@ mod db;
 mod headers;
 mod health;
 mod router;
+mod serve;
 
 pub use db::migrate;
 pub use router::router;
+pub use serve::serve;
 
 use leptos::config::get_configuration;
 use tokio::net::TcpListener;
@@ -38,8 +40,6 @@ pub enum StartupError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
 }
 
 pub fn init_tracing() {
@@ -85,20 +85,15 @@ pub async fn run() -> Result<(), StartupError> {
         })?;
     db::migrate(&db).await?;
 
+    let limits = config.server.clone();
     let state = AppState::new(config, db, leptos_options);
     tokio::spawn(clean_up(state.auth.clone()));
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    // With the socket's address, which the sign-in rate limit counts by (see client_ip for proxies).
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(StartupError::Serve)
+    serve(listener, router(state), limits, shutdown_signal()).await;
+    Ok(())
 }
 
 /// Every minute: forgets the clients the sign-in rate limit has not seen lately; every hour (and at start):

@@ -2,7 +2,6 @@
 //! can set the same values.
 
 use std::fmt;
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -105,15 +104,6 @@ const MIN_SECRET_KEY_BYTES: usize = 32;
 const MAX_ACCESS_SECONDS: u64 = 86_400;
 const MAX_REFRESH_SECONDS: u64 = 31_536_000;
 
-fn seconds(
-    env: &Env,
-    name: &str,
-    default: u64,
-    range: RangeInclusive<u64>,
-) -> Result<Duration, ConfigError> {
-    Ok(Duration::from_secs(env.number(name, default, range)?))
-}
-
 impl AuthConfig {
     pub fn from_env(env: &Env, production: bool) -> Result<Self, ConfigError> {
         let proxy = ProxyConfig::from_env(env, production)?;
@@ -208,14 +198,14 @@ impl AuthConfig {
             refresh_cookie,
             partitioned,
             csrf_trusted_origins: trusted_origins(env)?,
-            refresh_reuse_grace: seconds(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0..=60)?,
-            session_max_age: seconds(env, "SESSION_MAX_AGE", 2_592_000, 1..=MAX_REFRESH_SECONDS)?,
+            refresh_reuse_grace: env.seconds("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10, 0..=60)?,
+            session_max_age: env.seconds("SESSION_MAX_AGE", 2_592_000, 1..=MAX_REFRESH_SECONDS)?,
             rate_limit_per_minute: env.number("AUTH_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?
                 as u32,
             trusted_proxies: TrustedProxies::from_env(env)?,
-            jwks_cache_ttl: seconds(env, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
-            jwks_refetch_cooldown: seconds(env, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
-            jwks_max_stale: seconds(env, "JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,
+            jwks_cache_ttl: env.seconds("JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
+            jwks_refetch_cooldown: env.seconds("JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
+            jwks_max_stale: env.seconds("JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,
             user_cache_ttl: Duration::from_secs(user_cache_seconds),
         })
     }

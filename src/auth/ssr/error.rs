@@ -21,6 +21,8 @@ pub enum AuthError {
     BadRequest(String),
     #[error("The request body is too large.")]
     PayloadTooLarge,
+    #[error("The request body did not arrive in time.")]
+    BodyTimeout,
     #[error("Invalid token.")]
     InvalidProxyToken,
     #[error("Token has no email claim.")]
@@ -56,6 +58,7 @@ impl AuthError {
             }
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountConflict => StatusCode::CONFLICT,
             Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

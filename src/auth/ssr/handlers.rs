@@ -15,6 +15,7 @@ use super::error::AuthError;
 use super::extract::{CurrentUser, Peer, client_ip, credentials};
 use super::service::AuthService;
 use crate::auth::types::User;
+use crate::error::is_body_timeout;
 
 /// govector-auth's routes, for any router state that holds an `AuthService`.
 pub fn routes<S>() -> Router<S>
@@ -44,6 +45,7 @@ async fn exchange(
     auth.count_sign_in(client_ip(auth.config(), &peer, &headers))?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
+        _ if is_body_timeout(&rejection) => AuthError::BodyTimeout,
         _ => AuthError::BadRequest(rejection.body_text()),
     })?;
     let token = token_from_body(&body)?;

@@ -5,13 +5,16 @@ use std::net::SocketAddr;
 
 use app::config::Config;
 use app::env::Env;
-use app::server::router;
+use app::server::{router, serve};
 use app::state::AppState;
 use leptos::config::LeptosOptions;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
-use super::{TestProxy, serve};
+use super::TestProxy;
 
 pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef0123456789";
 
@@ -22,12 +25,24 @@ pub struct TestApp {
     pub state: AppState,
     /// The stand-in proxy the app signs in through, when `spawn_app` started it.
     proxy: Option<TestProxy>,
+    /// What SIGTERM is to the server binary, and the task serving.
+    shutdown: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 /// The app with sign-in through a stand-in proxy, over the test's database: a feature's test starts here.
 pub async fn spawn_app(db: PgPool) -> TestApp {
+    spawn_app_with(db, &[]).await
+}
+
+/// `spawn_app` with some settings changed.
+pub async fn spawn_app_with(db: PgPool, settings: &[(&str, &str)]) -> TestApp {
     let proxy = TestProxy::start().await;
-    let mut app = TestApp::start(db, proxy_env(&proxy)).await;
+    let env = settings
+        .iter()
+        .fold(proxy_env(&proxy), |env, (name, value)| {
+            env.with(name, value)
+        });
+    let mut app = TestApp::start(db, env).await;
     app.proxy = Some(proxy);
     app
 }
@@ -54,8 +69,14 @@ impl TestApp {
             .output_name("vector_app")
             .site_root("target/site")
             .build();
+        let limits = config.server.clone();
         let state = AppState::new(config, db.clone(), leptos_options);
-        let (addr, _) = serve(router(state.clone())).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router(state.clone()), limits, async {
+            let _ = stopped.await;
+        }));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -66,7 +87,15 @@ impl TestApp {
             db,
             state,
             proxy: None,
+            shutdown: Some((stop, server)),
         }
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM does; the task returned ends when the server has stopped.
+    pub fn shut_down(&mut self) -> JoinHandle<()> {
+        let (stop, server) = self.shutdown.take().expect("the server is still running");
+        let _ = stop.send(());
+        server
     }
 
     /// The stand-in proxy of an app from `spawn_app`.
