@@ -9,7 +9,9 @@ use axum::http::header::RETRY_AFTER;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_cookies::CookieManagerLayer;
@@ -24,6 +26,15 @@ use crate::state::AppState;
 
 /// The largest request body a server function reads; more answers 413.
 const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
+
+/// The pages' routes, listed once per process: while Leptos lists them it holds back every resource
+/// that starts loading anywhere in the process, for good (leptos#4773), so listing them again while
+/// pages render (a second router, as the tests build) would leave those renders hanging.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::LazyLock<Vec<AxumRouteListing>> =
+        std::sync::LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
 
 pub fn router(state: AppState) -> Router {
     let security = SecurityHeaders::new(&state.config);
@@ -42,12 +53,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(auth::routes())
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(App),
-            context.clone(),
-            move || shell(leptos_options.clone()),
-        )
+        .leptos_routes_with_context(&state, page_routes(), context.clone(), move || {
+            shell(leptos_options.clone())
+        })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
