@@ -4,6 +4,10 @@
 //!
 //! Settings (environment): BENCH_SECONDS per scenario (10), BENCH_CONNECTIONS (64), BENCH_THREADS for wrk
 //! (2), BENCH_SUSTAINED_SECONDS for the sustained and the Postgres-restart runs (60).
+//!
+//! With BENCH_BASELINE_SERVER (a server binary built from an earlier commit), BENCH_BASELINE_DIR (that
+//! commit's checkout) and BENCH_BASELINE_DATABASE_URL (a database of its own, as its migrations differ), it
+//! only compares `/me` on this build and on that one instead: `scripts/bench layers <commit>`.
 
 mod common;
 
@@ -53,6 +57,12 @@ fn main() {
     std::fs::create_dir_all(&work).expect("a work folder");
 
     let proxy = DevAuthProxy::start(&[]);
+    if let Some(baseline) = Baseline::from_env() {
+        compare_with_baseline(&settings, &runtime, &proxy, &baseline, &work);
+        drop(proxy);
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     let server = Server::start(&proxy.url, &work);
     let client = Client::new(&server);
     println!("release server pid {} on {}", server.pid(), server.origin);
@@ -204,6 +214,136 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+// --- This build against an earlier one (`scripts/bench layers <commit>`) ----------------------------------------
+
+struct Baseline {
+    server: PathBuf,
+    checkout: PathBuf,
+    database_url: String,
+}
+
+impl Baseline {
+    fn from_env() -> Option<Self> {
+        let server = std::env::var_os("BENCH_BASELINE_SERVER")?;
+        let variable = |name: &str| {
+            std::env::var(name)
+                .unwrap_or_else(|_| panic!("{name} must be set with BENCH_BASELINE_SERVER"))
+        };
+        Some(Self {
+            server: server.into(),
+            checkout: variable("BENCH_BASELINE_DIR").into(),
+            database_url: variable("BENCH_BASELINE_DATABASE_URL"),
+        })
+    }
+}
+
+/// Rounds of `/me` (cookie) and `/api/health/live` on both servers, in ABBA order so that a machine growing
+/// slower or faster during the run favours neither; reports each run, and this build's median over the
+/// baseline's.
+fn compare_with_baseline(
+    settings: &Settings,
+    runtime: &tokio::runtime::Runtime,
+    proxy: &DevAuthProxy,
+    baseline: &Baseline,
+    work: &Path,
+) {
+    const ROUNDS: usize = 4;
+    let servers = [
+        (
+            "baseline",
+            Server::start_binary(
+                &baseline.server,
+                &baseline.checkout,
+                &baseline.database_url,
+                &proxy.url,
+                &work.join("baseline.log"),
+            ),
+        ),
+        ("this build", Server::start(&proxy.url, work)),
+    ];
+    let token = runtime.block_on(common::tokens(proxy, ["compare@bench.test".to_owned()]));
+    let sessions: Vec<Session> = servers
+        .iter()
+        .map(|(_, server)| runtime.block_on(Client::new(server).sign_in(&token[0])))
+        .collect();
+
+    let mut results: BTreeMap<(&str, usize), Vec<WrkResult>> = BTreeMap::new();
+    println!(
+        "## This build against the baseline ({} s per run, {} connections, {ROUNDS} rounds)",
+        settings.seconds, settings.connections
+    );
+    println!("| round | server | route | req/s | p50 ms | p99 ms | errors |");
+    println!("|---:|---|---|---:|---:|---:|---:|");
+    for round in 0..ROUNDS {
+        let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let (name, server) = &servers[which];
+            let routes = [
+                (
+                    "/api/accounts/me/",
+                    WrkRequest::get("/api/accounts/me/").header(&format!(
+                        "Cookie: {ACCESS_COOKIE}={}",
+                        sessions[which].access
+                    )),
+                ),
+                ("/api/health/live", WrkRequest::get("/api/health/live")),
+            ];
+            for (route_index, (route, request)) in routes.into_iter().enumerate() {
+                let result = wrk(
+                    settings,
+                    server,
+                    settings.seconds,
+                    settings.connections,
+                    &request,
+                    work,
+                );
+                println!(
+                    "| {} | {name} | `{route}` | {:.0} | {} | {} | {} |",
+                    round + 1,
+                    result.requests_per_second(),
+                    ms(result.p50_us),
+                    ms(result.p99_us),
+                    result.errors()
+                );
+                results.entry((name, route_index)).or_default().push(result);
+            }
+        }
+    }
+    let median = |values: Vec<f64>| {
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        (values[values.len() / 2] + values[(values.len() - 1) / 2]) / 2.0
+    };
+    println!();
+    for (route_index, route) in ["/api/accounts/me/", "/api/health/live"].iter().enumerate() {
+        let throughput = |name| {
+            median(
+                results[&(name, route_index)]
+                    .iter()
+                    .map(WrkResult::requests_per_second)
+                    .collect(),
+            )
+        };
+        let p99 = |name| {
+            median(
+                results[&(name, route_index)]
+                    .iter()
+                    .map(|r| r.p99_us as f64)
+                    .collect(),
+            )
+        };
+        println!(
+            "- `{route}`: median {:.0} req/s (baseline {:.0}): {:.1}% of the baseline; median p99 {} ms (baseline {} ms): {:.1}%",
+            throughput("this build"),
+            throughput("baseline"),
+            100.0 * throughput("this build") / throughput("baseline"),
+            ms(p99("this build") as u64),
+            ms(p99("baseline") as u64),
+            100.0 * p99("this build") / p99("baseline"),
+        );
+    }
+}
+
 // --- The server under test -----------------------------------------------------------------------------------
 
 struct Server {
@@ -213,15 +353,32 @@ struct Server {
 }
 
 impl Server {
+    /// This build's release server.
     fn start(proxy_url: &str, work: &Path) -> Self {
+        Self::start_binary(
+            Path::new(env!("CARGO_BIN_EXE_server")),
+            Path::new(env!("CARGO_MANIFEST_DIR")),
+            &common::database_url(),
+            proxy_url,
+            &work.join("server.log"),
+        )
+    }
+
+    /// A server binary run from its checkout (where its Cargo.toml is) over `database_url`.
+    fn start_binary(
+        binary: &Path,
+        checkout: &Path,
+        database_url: &str,
+        proxy_url: &str,
+        log: &Path,
+    ) -> Self {
         let port = common::free_port();
-        let log = work.join("server.log");
         let secret = format!("{}{}", uuid_hex(), uuid_hex());
         // The server logs to stdout.
-        let log_file = std::fs::File::create(&log).expect("server log");
-        let process = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", common::database_url())
+        let log_file = std::fs::File::create(log).expect("server log");
+        let process = Command::new(binary)
+            .current_dir(checkout)
+            .env("DATABASE_URL", database_url)
             .env("LEPTOS_ENV", "PROD")
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("SECRET_KEY", secret)
@@ -238,7 +395,7 @@ impl Server {
         Self {
             process,
             origin: format!("http://127.0.0.1:{port}"),
-            log,
+            log: log.to_owned(),
         }
     }
 
