@@ -245,4 +245,27 @@ mod tests {
             "{err}"
         );
     }
+    #[test]
+    fn server_limits_default_for_a_load_balancer_and_are_bounded() {
+        let limits = Config::from_env(&base()).unwrap().server;
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
+        // Longer than the 60 s idle timeout load balancers commonly use.
+        assert_eq!(limits.keep_alive_timeout, Duration::from_secs(75));
+        assert_eq!(limits.body_read_timeout, Duration::from_secs(10));
+        assert_eq!(limits.request_timeout, Duration::from_secs(30));
+        assert_eq!(limits.max_concurrent_requests, 512);
+        assert_eq!(limits.max_header_bytes, 16_384);
+        assert_eq!(limits.shutdown_timeout, Duration::from_secs(25));
+        for (name, value) in [
+            ("HEADER_READ_TIMEOUT_SECONDS", "0"),
+            ("KEEP_ALIVE_TIMEOUT_SECONDS", "3601"),
+            ("REQUEST_TIMEOUT_SECONDS", "-1"),
+            ("MAX_CONCURRENT_REQUESTS", "0"),
+            ("MAX_HEADER_BYTES", "4096"),
+            ("SHUTDOWN_TIMEOUT_SECONDS", "ten"),
+        ] {
+            let err = Config::from_env(&base().with(name, value)).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{name}=")), "{err}");
+        }
+    }
 }

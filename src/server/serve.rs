@@ -1,6 +1,6 @@
 //! The accept loop: HTTP/1.1 on a TCP listener (as `axum::serve` without its `http2` feature), with the
-//! connection limits `axum::serve` lacks. HTTP/2 and TLS belong to the load balancer in front. Request-level limits (body and request timeouts, concurrency) are
-//! middleware in the router.
+//! connection limits `axum::serve` lacks. HTTP/2 and TLS belong to the load balancer in front.
+//! Request-level limits (body and request timeouts, concurrency) are middleware in the router.
 //!
 //! Each connection has a clock, as Go's `net/http` does: while it waits for a request it may stay idle for
 //! the keep-alive timeout; from the first byte of a request its headers must be complete within the
@@ -24,7 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 use tower::ServiceExt;
@@ -127,7 +127,13 @@ async fn serve_connection(
 
     let mut closing = false;
     loop {
-        let deadline = clock.deadline(&limits);
+        // Woken at the current phase's deadline, or sooner: phases change without waking this task (that
+        // would cost a wake-up per request), so it looks again at least once per header-read timeout,
+        // which is soon enough to cut headers that started arriving since it last looked.
+        let recheck = Instant::now() + limits.header_read_timeout;
+        let deadline = clock
+            .deadline(&limits)
+            .map_or(recheck, |deadline| deadline.min(recheck));
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(error) = result {
@@ -135,8 +141,7 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = clock.changed.notified() => {}
-            () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+            () = sleep_until(deadline) => {
                 match clock.expired(&limits) {
                     Some(Expired::Headers) => {
                         tracing::debug!(%peer, "request headers not received in time: closing the connection");
@@ -179,8 +184,6 @@ enum Expired {
 
 struct ConnectionClock {
     phase: Mutex<Phase>,
-    /// Wakes the connection's task when a deadline may have come closer.
-    changed: Notify,
 }
 
 impl ConnectionClock {
@@ -189,7 +192,6 @@ impl ConnectionClock {
             phase: Mutex::new(Phase::Idle {
                 since: Instant::now(),
             }),
-            changed: Notify::new(),
         }
     }
 
@@ -206,8 +208,6 @@ impl ConnectionClock {
             *phase = Phase::ReadingHeaders {
                 since: Instant::now(),
             };
-            drop(phase);
-            self.changed.notify_one();
         }
     }
 
@@ -264,8 +264,6 @@ impl Drop for InFlight {
                 since: Instant::now(),
             },
         };
-        drop(phase);
-        self.0.changed.notify_one();
     }
 }
 
