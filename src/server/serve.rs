@@ -131,9 +131,9 @@ async fn serve_connection(
         // would cost a wake-up per request), so it looks again at least once per header-read timeout,
         // which is soon enough to cut headers that started arriving since it last looked.
         let recheck = Instant::now() + limits.header_read_timeout;
-        let deadline = clock
+        let wake = clock
             .deadline(&limits)
-            .map_or(recheck, |deadline| deadline.min(recheck));
+            .map_or(recheck, |(at, _)| at.min(recheck));
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(error) = result {
@@ -141,8 +141,12 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = sleep_until(deadline) => {
-                match clock.expired(&limits) {
+            () = sleep_until(wake) => {
+                let expired = clock
+                    .deadline(&limits)
+                    .filter(|(at, _)| *at <= Instant::now())
+                    .map(|(_, expired)| expired);
+                match expired {
                     Some(Expired::Headers) => {
                         tracing::debug!(%peer, "request headers not received in time: closing the connection");
                         return;
@@ -173,8 +177,8 @@ enum Phase {
     Idle { since: Instant },
     /// Part of a request's headers has arrived, the first byte at `since`.
     ReadingHeaders { since: Instant },
-    /// This many requests are being served.
-    Serving { requests: usize },
+    /// A request is being served (HTTP/1.1 serves one at a time, even when requests are pipelined).
+    Serving,
 }
 
 enum Expired {
@@ -218,34 +222,18 @@ impl ConnectionClock {
     }
 
     fn request_started(self: &Arc<Self>) -> InFlight {
-        let mut phase = self.phase();
-        *phase = match *phase {
-            Phase::Serving { requests } => Phase::Serving {
-                requests: requests + 1,
-            },
-            _ => Phase::Serving { requests: 1 },
-        };
+        *self.phase() = Phase::Serving;
         InFlight(self.clone())
     }
 
-    fn deadline(&self, limits: &ServerLimits) -> Option<Instant> {
+    /// When the current phase runs out, and what has then expired; none while a request is served.
+    fn deadline(&self, limits: &ServerLimits) -> Option<(Instant, Expired)> {
         match *self.phase() {
-            Phase::Idle { since } => Some(since + limits.keep_alive_timeout),
-            Phase::ReadingHeaders { since } => Some(since + limits.header_read_timeout),
-            Phase::Serving { .. } => None,
-        }
-    }
-
-    fn expired(&self, limits: &ServerLimits) -> Option<Expired> {
-        let now = Instant::now();
-        match *self.phase() {
-            Phase::Idle { since } if now >= since + limits.keep_alive_timeout => {
-                Some(Expired::KeepAlive)
+            Phase::Idle { since } => Some((since + limits.keep_alive_timeout, Expired::KeepAlive)),
+            Phase::ReadingHeaders { since } => {
+                Some((since + limits.header_read_timeout, Expired::Headers))
             }
-            Phase::ReadingHeaders { since } if now >= since + limits.header_read_timeout => {
-                Some(Expired::Headers)
-            }
-            _ => None,
+            Phase::Serving => None,
         }
     }
 }
@@ -255,14 +243,8 @@ struct InFlight(Arc<ConnectionClock>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut phase = self.0.phase();
-        *phase = match *phase {
-            Phase::Serving { requests } if requests > 1 => Phase::Serving {
-                requests: requests - 1,
-            },
-            _ => Phase::Idle {
-                since: Instant::now(),
-            },
+        *self.0.phase() = Phase::Idle {
+            since: Instant::now(),
         };
     }
 }
@@ -271,6 +253,14 @@ impl Drop for InFlight {
 struct ClockedIo {
     inner: TcpStream,
     clock: Arc<ConnectionClock>,
+}
+
+impl ClockedIo {
+    fn note_written(&self, result: &Poll<io::Result<usize>>) {
+        if matches!(result, Poll::Ready(Ok(n)) if *n > 0) {
+            self.clock.restart_idle_timer();
+        }
+    }
 }
 
 impl AsyncRead for ClockedIo {
@@ -295,11 +285,7 @@ impl AsyncWrite for ClockedIo {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write(cx, data);
-        if let Poll::Ready(Ok(n)) = result
-            && n > 0
-        {
-            self.clock.restart_idle_timer();
-        }
+        self.note_written(&result);
         result
     }
 
@@ -309,11 +295,7 @@ impl AsyncWrite for ClockedIo {
         data: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write_vectored(cx, data);
-        if let Poll::Ready(Ok(n)) = result
-            && n > 0
-        {
-            self.clock.restart_idle_timer();
-        }
+        self.note_written(&result);
         result
     }
 
