@@ -33,6 +33,35 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<(S
     ))
 }
 
+/// Writes `piece(0)`, `piece(1)`, … 200 ms apart until the server closes the connection (10 s at most);
+/// what it answered, and when it closed.
+async fn trickle_until_closed(
+    stream: &mut TcpStream,
+    piece: impl Fn(usize) -> String,
+) -> (String, Duration) {
+    let (mut reader, mut writer) = stream.split();
+    let trickle = async {
+        for i in 0.. {
+            if writer.write_all(piece(i).as_bytes()).await.is_err() {
+                break;
+            }
+            sleep(Duration::from_millis(200)).await;
+        }
+        // The server stopped reading: what it answered is read below.
+        std::future::pending::<()>().await
+    };
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    tokio::select! {
+        () = trickle => unreachable!(),
+        _ = timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)) => {}
+    }
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
 /// Reads one response to a request on a kept-alive connection: its head and `Content-Length` bytes of body.
 async fn read_response(stream: &mut TcpStream) -> String {
     let mut answer = Vec::new();
@@ -104,32 +133,14 @@ async fn headers_that_trickle_in_are_cut_off_at_the_header_read_timeout(db: PgPo
         .write_all(b"GET /api/health/live HTTP/1.1\r\n")
         .await
         .unwrap();
-    let (mut reader, mut writer) = stream.split();
-    // One header line every 200 ms: the connection never goes quiet, but its headers never end.
-    let trickle = async {
-        for i in 0.. {
-            if writer
-                .write_all(format!("X-Line-{i}: a\r\n").as_bytes())
-                .await
-                .is_err()
-            {
-                break;
-            }
-            sleep(Duration::from_millis(200)).await;
-        }
-    };
-    let started = Instant::now();
-    let mut answer = Vec::new();
-    tokio::select! {
-        _ = trickle => {}
-        _ = timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)) => {}
-    }
-    let elapsed = started.elapsed();
+    // A header line every 200 ms: the connection never goes quiet, but its headers never end.
+    let (answer, elapsed) =
+        trickle_until_closed(&mut stream, |i| format!("X-Line-{i}: a\r\n")).await;
     assert!(
         elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
         "closed after {elapsed:?}"
     );
-    assert!(answer.is_empty(), "{:?}", String::from_utf8_lossy(&answer));
+    assert!(answer.is_empty(), "{answer:?}");
 }
 
 #[sqlx::test]
@@ -227,30 +238,13 @@ async fn a_request_past_the_request_timeout_gets_503(db: PgPool) {
         1_000,
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    let (mut reader, mut writer) = stream.split();
     // A byte every 200 ms: within the body timeout each time, but the whole request takes too long.
-    let trickle = async {
-        loop {
-            if writer.write_all(b" ").await.is_err() {
-                break;
-            }
-            sleep(Duration::from_millis(200)).await;
-        }
-        std::future::pending::<()>().await
-    };
-    let started = Instant::now();
-    let mut answer = Vec::new();
-    tokio::select! {
-        _ = trickle => unreachable!(),
-        _ = timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)) => {}
-    }
-    let answer = String::from_utf8_lossy(&answer);
+    let (answer, waited) = trickle_until_closed(&mut stream, |_| " ".to_owned()).await;
     assert_eq!(status_of(&answer), 503, "{answer}");
     assert_eq!(
         body_of(&answer)["detail"],
         "The server took too long to answer."
     );
-    let waited = started.elapsed();
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
 }
 
