@@ -248,6 +248,8 @@ fn compare_with_baseline(
     work: &Path,
 ) {
     const ROUNDS: usize = 4;
+    // `/me` with the session cookie; the health route, the reference, without.
+    const ROUTES: [(&str, bool); 2] = [("/api/accounts/me/", true), ("/api/health/live", false)];
     let servers = [
         (
             "baseline",
@@ -278,17 +280,12 @@ fn compare_with_baseline(
         let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for which in order {
             let (name, server) = &servers[which];
-            let routes = [
-                (
-                    "/api/accounts/me/",
-                    WrkRequest::get("/api/accounts/me/").header(&format!(
-                        "Cookie: {ACCESS_COOKIE}={}",
-                        sessions[which].access
-                    )),
-                ),
-                ("/api/health/live", WrkRequest::get("/api/health/live")),
-            ];
-            for (route_index, (route, request)) in routes.into_iter().enumerate() {
+            for (route_index, (route, with_cookie)) in ROUTES.into_iter().enumerate() {
+                let mut request = WrkRequest::get(route);
+                if with_cookie {
+                    let cookie = format!("Cookie: {ACCESS_COOKIE}={}", sessions[which].access);
+                    request = request.header(&cookie);
+                }
                 let result = wrk(
                     settings,
                     server,
@@ -309,29 +306,15 @@ fn compare_with_baseline(
             }
         }
     }
-    let median = |values: Vec<f64>| {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        (values[values.len() / 2] + values[(values.len() - 1) / 2]) / 2.0
-    };
     println!();
-    for (route_index, route) in ["/api/accounts/me/", "/api/health/live"].iter().enumerate() {
-        let throughput = |name| {
-            median(
-                results[&(name, route_index)]
-                    .iter()
-                    .map(WrkResult::requests_per_second)
-                    .collect(),
-            )
+    for (route_index, (route, _)) in ROUTES.into_iter().enumerate() {
+        let median = |name, measure: fn(&WrkResult) -> f64| {
+            let mut values: Vec<f64> = results[&(name, route_index)].iter().map(measure).collect();
+            values.sort_by(f64::total_cmp);
+            (values[values.len() / 2] + values[(values.len() - 1) / 2]) / 2.0
         };
-        let p99 = |name| {
-            median(
-                results[&(name, route_index)]
-                    .iter()
-                    .map(|r| r.p99_us as f64)
-                    .collect(),
-            )
-        };
+        let throughput = |name| median(name, WrkResult::requests_per_second);
+        let p99 = |name| median(name, |r| r.p99_us as f64);
         println!(
             "- `{route}`: median {:.0} req/s (baseline {:.0}): {:.1}% of the baseline; median p99 {} ms (baseline {} ms): {:.1}%",
             throughput("this build"),
