@@ -58,12 +58,15 @@ async fn exchange_returns_the_user_and_sets_the_session_cookies(db: PgPool) {
 
 #[sqlx::test]
 async fn uga_jwt_holds_the_token_as_verified_and_is_always_httponly(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let env = proxy_env(&proxy)
-        .with("ACCESS_TOKEN_COOKIE_HTTPONLY", "false")
-        .with("REFRESH_TOKEN_COOKIE_HTTPONLY", "false");
-    let app = TestApp::start(db, env).await;
-    let token = proxy.token("ada@example.com", json!({}));
+    let app = spawn_app_with(
+        db,
+        &[
+            ("ACCESS_TOKEN_COOKIE_HTTPONLY", "false"),
+            ("REFRESH_TOKEN_COOKIE_HTTPONLY", "false"),
+        ],
+    )
+    .await;
+    let token = app.proxy().token("ada@example.com", json!({}));
 
     let response = app.exchange(&format!("  {token}\n")).await;
     assert_eq!(response.status(), 200);
@@ -340,11 +343,9 @@ async fn dev_mode_signs_in_the_dev_user_and_refuses_exchanges(db: PgPool) {
 
 #[sqlx::test]
 async fn production_cookies_are_secure_and_partitioned(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let env = proxy_env(&proxy).with("LEPTOS_ENV", "PROD");
-    let app = TestApp::start(db, env).await;
+    let app = spawn_app_with(db, &[("LEPTOS_ENV", "PROD")]).await;
     let response = app
-        .exchange(&proxy.token("ada@example.com", json!({})))
+        .exchange(&app.proxy().token("ada@example.com", json!({})))
         .await;
     assert_eq!(response.status(), 200);
     for (name, _, attributes) in set_cookies(&response) {

@@ -59,15 +59,8 @@ async fn get_server_functions_are_checked_like_posts(db: PgPool) {
 
 #[sqlx::test]
 async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(
-        db,
-        proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"),
-    )
-    .await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app_with(db, &[("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")]).await;
+    let session = app.sign_in_as("ada@example.com").await;
     let logout = || {
         app.http
             .post(app.url("/api/accounts/logout/"))
@@ -107,13 +100,8 @@ async fn unsafe_requests_from_other_sites_are_refused(db: PgPool) {
 
 #[sqlx::test]
 async fn same_origin_trusted_and_bearer_only_requests_pass(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let app = TestApp::start(
-        db,
-        proxy_env(&proxy).with("CSRF_TRUSTED_ORIGINS", "https://admin.example.com"),
-    )
-    .await;
-    let token = proxy.token("ada@example.com", json!({}));
+    let app = spawn_app_with(db, &[("CSRF_TRUSTED_ORIGINS", "https://admin.example.com")]).await;
+    let token = app.proxy().token("ada@example.com", json!({}));
     let exchange = || {
         app.http
             .post(app.url("/api/accounts/auth/token"))

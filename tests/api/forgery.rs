@@ -132,13 +132,16 @@ async fn time_claims_are_enforced(db: PgPool) {
 
 #[sqlx::test]
 async fn issuer_and_audience_are_enforced_when_configured(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let env = proxy_env(&proxy)
-        .with("VECTOR_AUTH_ISSUER", "https://auth.example.com")
-        .with("VECTOR_AUTH_AUDIENCE", "my-app");
-    let app = TestApp::start(db, env).await;
+    let app = spawn_app_with(
+        db,
+        &[
+            ("VECTOR_AUTH_ISSUER", "https://auth.example.com"),
+            ("VECTOR_AUTH_AUDIENCE", "my-app"),
+        ],
+    )
+    .await;
     let good = json!({"iss": "https://auth.example.com", "aud": "my-app"});
-    app.sign_in(&proxy.token("a@example.com", good)).await;
+    app.sign_in(&app.proxy().token("a@example.com", good)).await;
     for (claims, why) in [
         (
             json!({"iss": "https://evil.example.com", "aud": "my-app"}),
@@ -151,7 +154,7 @@ async fn issuer_and_audience_are_enforced_when_configured(db: PgPool) {
         ),
         (json!({"iss": "https://auth.example.com"}), "missing aud"),
     ] {
-        refused(&app, &proxy.token("a@example.com", claims), why).await;
+        refused(&app, &app.proxy().token("a@example.com", claims), why).await;
     }
 }
 

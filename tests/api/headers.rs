@@ -140,11 +140,14 @@ async fn personal_answers_are_private_and_never_stored(db: PgPool) {
 
 #[sqlx::test]
 async fn the_frame_ancestors_come_from_the_settings_and_hsts_from_secure_cookies(db: PgPool) {
-    let proxy = TestProxy::start().await;
-    let env = proxy_env(&proxy)
-        .with("LEPTOS_ENV", "PROD")
-        .with("FRAME_ANCESTORS", "'self' https://app.govector.ai");
-    let app = TestApp::start(db, env).await;
+    let app = spawn_app_with(
+        db,
+        &[
+            ("LEPTOS_ENV", "PROD"),
+            ("FRAME_ANCESTORS", "'self' https://app.govector.ai"),
+        ],
+    )
+    .await;
     for response in [
         app.get("/").send().await.unwrap(),
         app.get("/api/health/live").send().await.unwrap(),

@@ -67,12 +67,9 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     connect_options: PgConnectOptions,
 ) {
     let (db, relay) = pool_that_can_go_down(pool_options, connect_options).await;
-    let proxy = TestProxy::start().await;
     // Without the user cache, so that every authenticated request needs the database.
-    let app = TestApp::start(db, proxy_env(&proxy).with("USER_CACHE_SECONDS", "0")).await;
-    let session = app
-        .sign_in(&proxy.token("ada@example.com", json!({})))
-        .await;
+    let app = spawn_app_with(db, &[("USER_CACHE_SECONDS", "0")]).await;
+    let session = app.sign_in_as("ada@example.com").await;
 
     relay.go_down();
     let response = app.get("/api/health").send().await.unwrap();
@@ -81,7 +78,7 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
     for response in [
         app.me(&session).await,
         app.refresh(&session).await,
-        app.exchange(&proxy.token("bob@example.com", json!({})))
+        app.exchange(&app.proxy().token("bob@example.com", json!({})))
             .await,
     ] {
         assert_eq!(response.status(), 503);
@@ -97,8 +94,7 @@ async fn the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
         204,
         "the refresh that failed during the outage changed nothing"
     );
-    app.sign_in(&proxy.token("bob@example.com", json!({})))
-        .await;
+    app.sign_in_as("bob@example.com").await;
 }
 
 #[sqlx::test]
