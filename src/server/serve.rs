@@ -1,6 +1,11 @@
 //! The accept loop: HTTP/1.1 on a TCP listener (as `axum::serve` without its `http2` feature), with the
-//! connection limits `axum::serve` lacks. HTTP/2 and TLS belong to the load balancer in front.
-//! Request-level limits (body and request timeouts, concurrency) are middleware in the router.
+//! limits `axum::serve` lacks. HTTP/2 and TLS belong to the load balancer in front.
+//!
+//! Each request is turned away with 503 at once when `MAX_CONCURRENT_REQUESTS` are already being served,
+//! gets 503 when it takes longer than the request timeout, and has its body cut off (408) when the body
+//! pauses longer than the body timeout. These sit here, around the router, rather than as router layers:
+//! every layer of the router is cloned for each request, and the concurrency count has to be one for
+//! the whole server, not one per route.
 //!
 //! Each connection has a clock, as Go's `net/http` does: while it waits for a request it may stay idle for
 //! the keep-alive timeout; from the first byte of a request its headers must be complete within the
@@ -16,20 +21,24 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::extract::ConnectInfo;
-use axum::extract::Request;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::header::RETRY_AFTER;
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until};
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
 use crate::config::ServerLimits;
+use crate::error::AppError;
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains the connections within
 /// `limits.shutdown_timeout`.
@@ -47,6 +56,7 @@ pub async fn serve(
         // Answered with 431.
         .max_header_size(limits.max_header_bytes);
     let builder = Arc::new(builder);
+    let requests = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let limits = Arc::new(limits);
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -62,6 +72,7 @@ pub async fn serve(
                         router.clone(),
                         builder.clone(),
                         limits.clone(),
+                        requests.clone(),
                         stopped.clone(),
                     ));
                 }
@@ -96,6 +107,7 @@ async fn serve_connection(
     router: Router,
     builder: Arc<http1::Builder>,
     limits: Arc<ServerLimits>,
+    requests: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
 ) {
     // Responses go out as soon as they are written: without this, small responses on a reused connection
@@ -103,16 +115,16 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let clock = Arc::new(ConnectionClock::new());
     let service = {
-        let clock = clock.clone();
+        let (clock, limits) = (clock.clone(), limits.clone());
         tower::service_fn(move |mut request: Request<Incoming>| {
             // What axum's `ConnectInfo` extractor reads: the sign-in rate limit counts by it.
             request.extensions_mut().insert(ConnectInfo(peer));
             let in_flight = clock.request_started();
-            let response = router.clone().oneshot(request);
+            let response = serve_request(request, router.clone(), limits.clone(), requests.clone());
             async move {
                 let response = response.await;
                 drop(in_flight);
-                response
+                Ok::<_, std::convert::Infallible>(response)
             }
         })
     };
@@ -167,6 +179,25 @@ async fn serve_connection(
                 connection.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// One request through the router, within the request limits.
+async fn serve_request(
+    request: Request<Incoming>,
+    router: Router,
+    limits: Arc<ServerLimits>,
+    requests: Arc<Semaphore>,
+) -> Response {
+    let Ok(_permit) = requests.try_acquire_owned() else {
+        let error = AppError::unavailable("The server is busy. Try again shortly.");
+        return ([(RETRY_AFTER, "1")], error).into_response();
+    };
+    let request = request.map(|body| Body::new(TimeoutBody::new(limits.body_read_timeout, body)));
+    match tokio::time::timeout(limits.request_timeout, router.oneshot(request)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(infallible)) => match infallible {},
+        Err(_) => AppError::unavailable("The server took too long to answer.").into_response(),
     }
 }
 
