@@ -81,9 +81,7 @@ pub use ssr::{is_body_timeout, server_fn_error_status};
 mod ssr {
     use axum::Json;
     use axum::body::{Body, to_bytes};
-    use axum::extract::Request;
     use axum::http::StatusCode;
-    use axum::middleware::Next;
     use axum::response::{IntoResponse, Response};
     use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
@@ -133,8 +131,7 @@ mod ssr {
 
     /// Middleware: a failing server function answers 500 whatever went wrong; this gives the response the
     /// status its `AppError` carries (401, 403, 400, 503, …). Rendered pages are not touched.
-    pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
-        let response = next.run(request).await;
+    pub async fn server_fn_error_status(response: Response) -> Response {
         if response.status() != StatusCode::INTERNAL_SERVER_ERROR
             || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
         {

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn_with_state, map_response};
 use leptos::prelude::provide_context;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
@@ -43,7 +43,22 @@ pub fn router(state: AppState) -> Router {
         }
     };
     let leptos_options = state.leptos_options.clone();
-    Router::new()
+    // A request passes these from top to bottom, its response from bottom to top.
+    let middleware = ServiceBuilder::new()
+        // Server functions read at most this much (the exchange sets a smaller limit of its own).
+        .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
+        .layer(from_fn_with_state(security, security_headers))
+        .layer(CookieManagerLayer::new())
+        .layer(from_fn_with_state(
+            auth::CsrfGuard::new(state.auth.clone()),
+            auth::csrf_protect,
+        ))
+        .layer(from_fn_with_state(
+            state.auth.clone(),
+            auth::refresh_before_render,
+        ))
+        .layer(map_response(server_fn_error_status));
+    let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
         .leptos_routes_with_context(&state, page_routes(), context.clone(), move || {
@@ -52,22 +67,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
-        // Server functions read at most this much (the auth routes set a smaller limit of their own).
-        .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
-        // A request passes these from top to bottom, its response from bottom to top.
-        .layer(
-            ServiceBuilder::new()
-                .layer(from_fn_with_state(security, security_headers))
-                .layer(CookieManagerLayer::new())
-                .layer(from_fn_with_state(
-                    auth::CsrfGuard::new(state.auth.clone()),
-                    auth::csrf_protect,
-                ))
-                .layer(from_fn_with_state(
-                    state.auth.clone(),
-                    auth::refresh_before_render,
-                ))
-                .layer(from_fn(server_fn_error_status)),
-        )
-        .with_state(state)
+        .with_state(state);
+    // Around the router once, not on each of its routes (`Router::layer`): the middleware clones what it
+    // wraps on every request, and a route wrapped in every layer is a chain of boxed services to clone.
+    Router::new().fallback_service(middleware.service(routes))
 }
