@@ -281,7 +281,9 @@ fn compare_with_baseline(
         for which in order {
             let (name, server) = &servers[which];
             for (route_index, (route, with_cookie)) in ROUTES.into_iter().enumerate() {
-                let mut request = WrkRequest::get(route);
+                // As a browser asks: any compression on offer is the server's choice to use.
+                let mut request =
+                    WrkRequest::get(route).header("Accept-Encoding: gzip, deflate, br, zstd");
                 if with_cookie {
                     let cookie = format!("Cookie: {ACCESS_COOKIE}={}", sessions[which].access);
                     request = request.header(&cookie);

@@ -48,3 +48,47 @@ test("the page hydrates under its CSP, and a script injected into its HTML does 
   expect(await page.evaluate(() => (window as unknown as { injectedRan?: boolean }).injectedRan)).toBeUndefined();
   await expect.poll(async () => (await violations()).some((v) => v.startsWith("script-src"))).toBe(true);
 });
+
+test("the bundle has hashed names, arrives compressed, and a repeat visit downloads none of it", async ({ page }) => {
+  const bundle = new Map<string, { status: number; headers: Record<string, string> }>();
+  page.on("response", (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith("/pkg/")) bundle.set(path, { status: response.status(), headers: response.headers() });
+  });
+  await page.goto("/");
+  await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
+
+  // wasm-bindgen's snippets keep their names from build to build: those are revalidated instead.
+  const isSnippet = (path: string) => path.startsWith("/pkg/snippets/");
+  const names = [...bundle.keys()].filter((path) => !isSnippet(path)).sort();
+  expect(names).toEqual([
+    expect.stringMatching(/^\/pkg\/vector_app\.[0-9a-z]+\.css$/),
+    expect.stringMatching(/^\/pkg\/vector_app\.[0-9a-z]+\.js$/),
+    expect.stringMatching(/^\/pkg\/vector_app\.[0-9a-z]+\.wasm$/),
+  ]);
+  for (const [path, { status, headers }] of bundle) {
+    expect(status, path).toBe(200);
+    const caching = isSnippet(path) ? "no-cache" : "public, max-age=31536000, immutable";
+    expect(headers["cache-control"], path).toBe(caching);
+    expect(headers["vary"], path).toContain("accept-encoding");
+  }
+  // The wasm is the largest part: compressed on the way, precompressed in a release build.
+  expect(bundle.get(names[2])!.headers["content-encoding"]).toMatch(/^(br|gzip)$/);
+
+  // Hashed names are cached for good: the next visit takes them from the browser's cache, not the network.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  const paths = new Map<string, string>();
+  const bytesFromNetwork = new Map<string, number>();
+  cdp.on("Network.responseReceived", (event) => {
+    const path = new URL(event.response.url).pathname;
+    if (path.startsWith("/pkg/") && !isSnippet(path)) paths.set(event.requestId, path);
+  });
+  cdp.on("Network.loadingFinished", (event) => {
+    const path = paths.get(event.requestId);
+    if (path) bytesFromNetwork.set(path, (bytesFromNetwork.get(path) ?? 0) + event.encodedDataLength);
+  });
+  await page.goto("/");
+  await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
+  expect([...bytesFromNetwork].filter(([, bytes]) => bytes > 0)).toEqual([]);
+});

@@ -4,6 +4,7 @@
 //! `run` loads the configuration, connects to Postgres and applies the migrations, builds the state and
 //! serves `router(state)` until Ctrl-C or SIGTERM.
 
+mod assets;
 mod db;
 mod headers;
 mod health;
@@ -72,9 +73,12 @@ pub async fn run() -> Result<(), StartupError> {
             "dev mode: VECTOR_AUTH_PROXY_URL is not set, so requests without credentials are the dev user"
         );
     }
-    let leptos_options = get_configuration(None)
+    let mut leptos_options = get_configuration(None)
         .map_err(|e| StartupError::Leptos(e.to_string()))?
         .leptos_options;
+    // cargo-leptos sets LEPTOS_HASH_FILES when it runs the server; a server started on its own finds the
+    // hashes of its bundle's file names beside its binary, where cargo-leptos writes them.
+    leptos_options.hash_files |= hash_file_beside_binary(&leptos_options.hash_file);
     let addr = leptos_options.site_addr;
 
     let db = db::connect(&config)
@@ -94,6 +98,10 @@ pub async fn run() -> Result<(), StartupError> {
     tracing::info!("listening on http://{addr}");
     serve(listener, router(state), limits, shutdown_signal()).await;
     Ok(())
+}
+
+fn hash_file_beside_binary(name: &str) -> bool {
+    std::env::current_exe().is_ok_and(|exe| exe.with_file_name(name).is_file())
 }
 
 /// Every minute: forgets the clients the sign-in rate limit has not seen lately; every hour (and at start):

@@ -11,6 +11,7 @@ use leptos_axum::{
 use tower::ServiceBuilder;
 use tower_cookies::CookieManagerLayer;
 
+use super::assets;
 use super::headers::{SecurityHeaders, security_headers};
 use super::health;
 use crate::app::{App, shell};
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     // A request passes these from top to bottom, its response from bottom to top.
     let middleware = ServiceBuilder::new()
+        .layer(assets::compression())
         // Server functions read at most this much (the exchange sets a smaller limit of its own).
         .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(from_fn_with_state(security, security_headers))
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
+        .merge(assets::bundle_routes(&state.leptos_options))
         .leptos_routes_with_context(&state, page_routes(), context.clone(), move || {
             shell(leptos_options.clone())
         })

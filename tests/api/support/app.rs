@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 
 use app::config::Config;
 use app::env::Env;
@@ -62,13 +63,28 @@ pub fn proxy_env(proxy: &TestProxy) -> Env {
     base_env().with("VECTOR_AUTH_PROXY_URL", &proxy.url())
 }
 
+/// The app serving the browser bundle from `site` (a site folder laid out as cargo-leptos writes it), with
+/// hashed file names or not.
+pub async fn spawn_app_serving(db: PgPool, site: &Path, hash_files: bool) -> TestApp {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("vector_app")
+        .site_root(site.to_string_lossy().into_owned())
+        .hash_files(hash_files)
+        .build();
+    TestApp::start_with_site(db, base_env(), leptos_options).await
+}
+
 impl TestApp {
     pub async fn start(db: PgPool, env: Env) -> Self {
-        let config = Config::from_env(&env).expect("test configuration");
         let leptos_options = LeptosOptions::builder()
             .output_name("vector_app")
             .site_root("target/site")
             .build();
+        Self::start_with_site(db, env, leptos_options).await
+    }
+
+    async fn start_with_site(db: PgPool, env: Env, leptos_options: LeptosOptions) -> Self {
+        let config = Config::from_env(&env).expect("test configuration");
         let limits = config.server.clone();
         let state = AppState::new(config, db.clone(), leptos_options);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

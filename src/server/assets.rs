@@ -1,0 +1,76 @@
+//! The browser bundle under `/pkg` (the wasm, its JS glue and the stylesheet), and compression of everything
+//! else.
+//!
+//! A release build (`cargo leptos build --release --precompress`) names each bundle file after a hash of its
+//! content (`hash-files` in Cargo.toml) and writes brotli and gzip copies beside it. They are served as the
+//! browser accepts them, with `Vary: Accept-Encoding`, and cached for a year (`immutable`): a new build has new
+//! names. wasm-bindgen's snippets (`/pkg/snippets/`) keep their names, and without hashed names at all
+//! (`hash-files = false`) nothing is hashed: those are revalidated on every visit instead.
+//!
+//! Pages and JSON are compressed on the fly when they are larger than `COMPRESS_MIN_BYTES`; smaller answers
+//! (`/api/accounts/me/`, the health checks) go out as they are, as compressing them saves nothing.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::Response;
+use leptos::config::LeptosOptions;
+use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
+
+/// Hashed names change with the content, so a browser never needs to ask again.
+const HASHED: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+/// Other names stay the same across builds: the browser asks each time (a 304 when unchanged).
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+/// Answers smaller than this are not compressed on the fly.
+const COMPRESS_MIN_BYTES: u16 = 1024;
+/// Brotli and gzip at 4: most of their best ratio for a fraction of the time (brotli's default, 11, takes
+/// tens of milliseconds for a page).
+const COMPRESSION_QUALITY: i32 = 4;
+
+/// `/pkg`: the bundle files as they lie in the site folder, precompressed copies preferred.
+pub fn bundle_routes<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
+    let folder = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let files = ServiceBuilder::new()
+        .layer(from_fn_with_state(options.hash_files, bundle_caching))
+        .service(
+            ServeDir::new(folder)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    Router::new().nest_service(&format!("/{}", options.site_pkg_dir), files)
+}
+
+/// Middleware: caching by name. wasm-bindgen's snippets (the JS files the crates bring, under `snippets/`)
+/// keep their names from build to build, so only the other files count as hashed. Only a file found is
+/// cacheable: a 404 for a name that a newer build will have must not stick.
+async fn bundle_caching(
+    State(hashed_names): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let hashed = hashed_names && !request.uri().path().starts_with("/snippets/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if response.status().is_success() {
+        let cache_control = if hashed { HASHED } else { REVALIDATE };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, cache_control);
+    }
+    response
+}
+
+/// Middleware: brotli or gzip, as the request accepts, for answers over `COMPRESS_MIN_BYTES` that are not
+/// compressed already (the precompressed bundle files).
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_MIN_BYTES)))
+}
