@@ -1,14 +1,14 @@
-//! The browser bundle under `/pkg` (the wasm, its JS glue and the stylesheet), and compression of everything
-//! else.
+//! The browser bundle under `/pkg` (the wasm, its JS glue and the stylesheet), and compression on the fly.
 //!
 //! A release build (`cargo leptos build --release --precompress`) names each bundle file after a hash of its
 //! content (`hash-files` in Cargo.toml) and writes brotli and gzip copies beside it. They are served as the
 //! browser accepts them, with `Vary: Accept-Encoding`, and cached for a year (`immutable`): a new build has new
-//! names. wasm-bindgen's snippets (`/pkg/snippets/`) keep their names, and without hashed names at all
-//! (`hash-files = false`) nothing is hashed: those are revalidated on every visit instead.
+//! names. A build without the copies (development) is compressed on the fly instead. wasm-bindgen's snippets
+//! (`/pkg/snippets/`) keep their names, as does everything when `hash-files` is off: those are revalidated on
+//! every visit.
 //!
-//! Pages and JSON are compressed on the fly when they are larger than `COMPRESS_MIN_BYTES`; smaller answers
-//! (`/api/accounts/me/`, the health checks) go out as they are, as compressing them saves nothing.
+//! Pages and server functions' answers are compressed on the fly when they are larger than
+//! `COMPRESS_MIN_BYTES`. The REST routes (auth, health) are left out: a few hundred bytes each, nothing to gain.
 
 use std::path::Path;
 
@@ -37,6 +37,9 @@ const COMPRESSION_QUALITY: i32 = 4;
 pub fn bundle_routes<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<S> {
     let folder = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let files = ServiceBuilder::new()
+        // Only for a build without its precompressed copies (development, or a release built without
+        // `--precompress`): a precompressed file is sent as it is.
+        .layer(compression())
         .layer(from_fn_with_state(options.hash_files, bundle_caching))
         .service(
             ServeDir::new(folder)
@@ -68,7 +71,7 @@ async fn bundle_caching(
 }
 
 /// Middleware: brotli or gzip, as the request accepts, for answers over `COMPRESS_MIN_BYTES` that are not
-/// compressed already (the precompressed bundle files).
+/// compressed already.
 pub fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
