@@ -16,7 +16,7 @@ struct Site(PathBuf);
 
 impl Site {
     fn new() -> Self {
-        let root = std::env::temp_dir().join(format!("vector-app-site-{}", uuid::Uuid::new_v4()));
+        let root = std::env::temp_dir().join(format!("app-test-site-{}", uuid::Uuid::new_v4()));
         let pkg = root.join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
         let name = WASM.trim_start_matches("/pkg/");
