@@ -1,6 +1,7 @@
 //! Load benchmark: the release server under `wrk` on loopback, against real Postgres, with the dev auth
 //! proxy issuing the proxy tokens. Run by `scripts/bench`, which builds in release, starts a throwaway
-//! Postgres and tells this program how to stop and start it (BENCH_PG_STOP, BENCH_PG_START).
+//! Postgres and tells this program how to stop and start it (BENCH_PG_STOP, BENCH_PG_START). Pages and the
+//! stylesheet come from the release site `scripts/bench` builds first (`target/site`).
 //!
 //! Settings (environment): BENCH_SECONDS per scenario (10), BENCH_CONNECTIONS (64), BENCH_THREADS for wrk
 //! (2), BENCH_SUSTAINED_SECONDS for the sustained and the Postgres-restart runs (60).
@@ -78,11 +79,12 @@ fn main() {
     let mut rows = Vec::new();
     let mut run = |name: &str, request: WrkRequest| -> WrkResult {
         server.reset_peak_rss();
+        let connections = request.connections.unwrap_or(settings.connections);
         let result = wrk(
             &settings,
             &server,
             settings.seconds,
-            settings.connections,
+            connections,
             &request,
             &work,
         );
@@ -105,6 +107,33 @@ fn main() {
             .header(&format!("Authorization: Bearer {}", session.access)),
     );
     run("GET /api/health (SELECT 1)", WrkRequest::get("/api/health"));
+
+    // What a browser loads: pages (compressed, as a browser accepts) and a bundle file (precompressed).
+    let page = |path: &str| {
+        WrkRequest::get(path)
+            .header("Accept: text/html")
+            .header(BROWSER_ACCEPT_ENCODING)
+    };
+    let page_signed_out = run("GET / (page, signed out)", page("/"));
+    let page_signed_in = run(
+        "GET / (page, signed in)",
+        page("/").header(&format!("Cookie: {ACCESS_COOKIE}={}", session.access)),
+    );
+    let stylesheet = bundle_file("css");
+    let static_file = run(
+        &format!("GET {stylesheet} (static file, brotli)"),
+        WrkRequest::get(&stylesheet).header(BROWSER_ACCEPT_ENCODING),
+    );
+    // One kept-alive connection, as a browser reuses one: a response that waits for the network stack (Nagle's
+    // algorithm against delayed ACKs) shows here as tens of milliseconds per request.
+    let live_one = run(
+        "GET /api/health/live, 1 connection",
+        WrkRequest::get("/api/health/live").connections(1),
+    );
+    let page_one = run(
+        "GET / (page, signed out), 1 connection",
+        page("/").connections(1),
+    );
 
     // The first sign-in fetched the keys: proof that the log is read (a count stuck at 0 would prove nothing).
     let fetches_before = server.jwks_fetches();
@@ -167,6 +196,18 @@ fn main() {
         "- /me (cookie) vs /api/health/live: {:.0}% of the throughput; /me (Bearer): {:.0}%",
         100.0 * me_cookie.requests_per_second() / live.requests_per_second(),
         100.0 * me_bearer.requests_per_second() / live.requests_per_second(),
+    );
+    println!(
+        "- pages vs /api/health/live: signed out {:.0}%, signed in {:.0}% of the throughput; the stylesheet {:.0}%",
+        100.0 * page_signed_out.requests_per_second() / live.requests_per_second(),
+        100.0 * page_signed_in.requests_per_second() / live.requests_per_second(),
+        100.0 * static_file.requests_per_second() / live.requests_per_second(),
+    );
+    println!(
+        "- one connection: GET / p50 {:.2} ms against {:.2} ms for /api/health/live ({:.1}×)",
+        page_one.p50_us as f64 / 1000.0,
+        live_one.p50_us as f64 / 1000.0,
+        page_one.p50_us as f64 / live_one.p50_us.max(1) as f64,
     );
     println!(
         "- JWKS fetches during {exchanges} exchanges with a warm key cache: {jwks_fetches} ({fetches_before} before, at the first sign-in)"
@@ -514,6 +555,30 @@ impl Client {
     }
 }
 
+/// What current browsers send.
+const BROWSER_ACCEPT_ENCODING: &str = "Accept-Encoding: gzip, deflate, br, zstd";
+
+/// The path of the release bundle's file of one kind (`css`, `js`, `wasm`), hashed name and all.
+fn bundle_file(kind: &str) -> String {
+    let pkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site/pkg");
+    let name = std::fs::read_dir(&pkg)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (scripts/bench builds the site first)",
+                pkg.display()
+            )
+        })
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .find(|name| name.ends_with(&format!(".{kind}")))
+        .unwrap_or_else(|| {
+            panic!(
+                "no .{kind} file in {} (scripts/bench builds the site first)",
+                pkg.display()
+            )
+        });
+    format!("/pkg/{name}")
+}
+
 // --- wrk ------------------------------------------------------------------------------------------------------
 
 #[derive(Clone)]
@@ -524,6 +589,8 @@ struct WrkRequest {
     body: Option<String>,
     pool: Option<PathBuf>,
     count_statuses: bool,
+    /// Instead of BENCH_CONNECTIONS.
+    connections: Option<u64>,
 }
 
 impl WrkRequest {
@@ -535,6 +602,7 @@ impl WrkRequest {
             body: None,
             pool: None,
             count_statuses: false,
+            connections: None,
         }
     }
 
@@ -562,6 +630,11 @@ impl WrkRequest {
 
     fn pool(mut self, file: &Path) -> Self {
         self.pool = Some(file.into());
+        self
+    }
+
+    fn connections(mut self, connections: u64) -> Self {
+        self.connections = Some(connections);
         self
     }
 
@@ -624,9 +697,11 @@ fn spawn_wrk(
     work: &Path,
 ) -> Child {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/load.lua");
+    // wrk needs a connection per thread.
+    let threads = settings.threads.min(connections);
     let mut command = Command::new("wrk");
     command
-        .args(["-t", &settings.threads.to_string()])
+        .args(["-t", &threads.to_string()])
         .args(["-c", &connections.to_string()])
         .args(["-d", &format!("{seconds}s")])
         // Longer than the database's 3 s acquire timeout, so a slow 503 counts as a 503, not a timeout.
@@ -637,7 +712,7 @@ fn spawn_wrk(
         .current_dir(work)
         .env("BENCH_METHOD", request.method)
         .env("BENCH_HEADERS", request.headers.join("\n"))
-        .env("BENCH_THREADS", settings.threads.to_string())
+        .env("BENCH_THREADS", threads.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(body) = &request.body {
