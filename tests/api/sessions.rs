@@ -45,6 +45,42 @@ async fn fifty_simultaneous_first_logins_give_one_user(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_sign_in_is_one_transaction_with_its_session(db: PgPool) {
+    let app = spawn_app(db).await;
+    // Postgres itself refuses to start sessions for a while, after the user upsert has run.
+    sqlx::query(
+        "CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'no new sessions'; END $$",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_sessions BEFORE INSERT ON refresh_token_families
+         FOR EACH ROW EXECUTE FUNCTION refuse_sessions()",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let token = app
+        .proxy()
+        .token("grace@example.com", json!({"given_name": "Grace"}));
+    let refused = app.exchange(&token).await;
+    assert_eq!(refused.status(), 500);
+    assert!(refused.headers().get("set-cookie").is_none());
+    // The upsert went back with the session: no half sign-in is left behind.
+    assert_eq!(app.user_count().await, 0);
+
+    sqlx::query("DROP TRIGGER refuse_sessions ON refresh_token_families")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let response = app.exchange(&token).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[sqlx::test]
 async fn claims_update_non_empty_fields_and_last_login(db: PgPool) {
     let app = spawn_app(db).await;
     let proxy = app.proxy();

@@ -24,24 +24,23 @@ fn refresh_claims(keys: &TokenKeys, user_id: Uuid, session_ends_at: i64) -> Clai
     claims
 }
 
-/// Starts a family for a new sign-in and returns its first refresh token's claims.
+/// Starts a family for a new sign-in, in the sign-in's transaction, and returns its first refresh token's
+/// claims.
 pub async fn start_family(
-    db: &PgPool,
+    tx: &mut Transaction<'_, Postgres>,
     keys: &TokenKeys,
     user_id: Uuid,
     max_age: Duration,
 ) -> Result<Claims, sqlx::Error> {
     let claims = refresh_claims(keys, user_id, now() + max_age.as_secs() as i64);
     let family_id = Uuid::new_v4();
-    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES ($1, $2, to_timestamp($3))")
         .bind(family_id)
         .bind(user_id)
         .bind(claims.exp as f64)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    insert_token(&mut tx, family_id, &claims).await?;
-    tx.commit().await?;
+    insert_token(tx, family_id, &claims).await?;
     Ok(claims)
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::config::AuthConfig;
 use super::error::AuthError;
 use super::jwks::JwksClient;
-use super::proxy_token::ProxyTokenVerifier;
+use super::proxy_token::{ProxyClaims, ProxyTokenVerifier};
 use super::rate_limit::SignInRateLimit;
 use super::refresh_tokens;
 use super::tokens::{Claims, TokenKeys, TokenType, now};
@@ -110,28 +110,42 @@ impl AuthService {
         }
         let verifier = self.inner.verifier.as_ref().ok_or(AuthError::DevMode)?;
         let claims = verifier.verify(proxy_token).await?;
-        let user = users::upsert_from_claims(&self.inner.db, &claims).await?;
-        self.inner.users.insert(&user);
-        if !user.is_active {
-            return Err(AuthError::UserInactive);
-        }
         let service = self.clone();
-        let user_id = user.id;
-        let refresh = run_to_completion(async move {
-            Ok(refresh_tokens::start_family(
-                &service.inner.db,
-                &service.inner.keys,
-                user_id,
-                service.inner.config.session_max_age,
-            )
-            .await?)
-        })
-        .await?;
+        let proxy_token_expires_at = claims.exp;
+        let (user, refresh) =
+            run_to_completion(async move { service.sign_in(&claims).await }).await?;
+        self.inner.users.insert(&user);
+        let refresh = refresh.ok_or(AuthError::UserInactive)?;
         Ok(SignIn {
             session: self.session(user.id, &refresh),
             user: user.into(),
-            proxy_token_expires_at: claims.exp,
+            proxy_token_expires_at,
         })
+    }
+
+    /// The user upsert and, for an active user, the new session: one transaction, one commit. The session's
+    /// refresh claims are `None` for an inactive user (whose profile is still updated).
+    async fn sign_in(&self, claims: &ProxyClaims) -> Result<(UserRow, Option<Claims>), AuthError> {
+        // A unique violation aborts the transaction: it is started again, and then sees the other sign-in.
+        for _ in 0..3 {
+            let mut tx = self.inner.db.begin().await?;
+            let user = match users::upsert_from_claims(&mut tx, claims).await {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+                other => other?.ok_or(AuthError::AccountConflict)?,
+            };
+            let refresh = if user.is_active {
+                let max_age = self.inner.config.session_max_age;
+                Some(
+                    refresh_tokens::start_family(&mut tx, &self.inner.keys, user.id, max_age)
+                        .await?,
+                )
+            } else {
+                None
+            };
+            tx.commit().await?;
+            return Ok((user, refresh));
+        }
+        Err(AuthError::AccountConflict)
     }
 
     /// Rotates a refresh token into a new session.

@@ -5,10 +5,9 @@
 //! the email already belongs to a user linked to a *different* Vector id, sign-in is refused
 //! (`AccountConflict`) rather than merging two accounts. Claims only overwrite fields with non-empty values.
 
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::error::AuthError;
 use super::proxy_token::ProxyClaims;
 use crate::auth::types::User;
 
@@ -51,19 +50,13 @@ pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error>
         .await
 }
 
-/// Signs in the user a verified proxy token describes, creating them on first login.
-pub async fn upsert_from_claims(db: &PgPool, claims: &ProxyClaims) -> Result<UserRow, AuthError> {
-    // A unique violation means a concurrent login created the other side of a match; the next round sees it.
-    for _ in 0..3 {
-        match try_upsert(db, claims).await {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
-            other => return other?.ok_or(AuthError::AccountConflict),
-        }
-    }
-    Err(AuthError::AccountConflict)
-}
-
-async fn try_upsert(db: &PgPool, claims: &ProxyClaims) -> Result<Option<UserRow>, sqlx::Error> {
+/// Creates or updates the user a verified proxy token describes, in the sign-in's transaction. `None` when the
+/// email belongs to a user linked to another Vector id. A unique violation means a concurrent sign-in created
+/// the other side of a match: the caller starts the transaction again, and then sees it.
+pub async fn upsert_from_claims(
+    tx: &mut Transaction<'_, Postgres>,
+    claims: &ProxyClaims,
+) -> Result<Option<UserRow>, sqlx::Error> {
     if let Some(user_id) = &claims.user_id {
         // The email follows the token unless another user holds it.
         let linked: Option<UserRow> = sqlx::query_as(&format!(
@@ -84,7 +77,7 @@ async fn try_upsert(db: &PgPool, claims: &ProxyClaims) -> Result<Option<UserRow>
         .bind(&claims.first_name)
         .bind(&claims.last_name)
         .bind(&claims.picture)
-        .fetch_optional(db)
+        .fetch_optional(&mut **tx)
         .await?;
         if linked.is_some() {
             return Ok(linked);
@@ -112,7 +105,7 @@ async fn try_upsert(db: &PgPool, claims: &ProxyClaims) -> Result<Option<UserRow>
     .bind(&claims.last_name)
     .bind(&claims.picture)
     .bind(&claims.user_id)
-    .fetch_optional(db)
+    .fetch_optional(&mut **tx)
     .await
 }
 
