@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde::Deserialize;
 
+use app::pages::notes::CreateNote;
 use common::DevAuthProxy;
+use leptos::server_fn::ServerFn;
 
 const ACCESS_COOKIE: &str = "access_token";
 const REFRESH_COOKIE: &str = "refresh_token";
@@ -141,6 +143,17 @@ fn main() {
         fetches_before >= 1,
         "the server's log shows no JWKS fetch at all: the count below would mean nothing"
     );
+    // The reference for the sign-in routes: a route that writes one row in one commit on the same pool (the
+    // example app's note creation, a server function).
+    let one_insert = run(
+        "POST create_note (server function, one INSERT … COMMIT)",
+        WrkRequest::post(CreateNote::PATH)
+            .header(&format!("Cookie: {ACCESS_COOKIE}={}", session.access))
+            .header("Sec-Fetch-Site: same-origin")
+            .header("Content-Type: application/x-www-form-urlencoded")
+            .body("body=a+note+from+the+load+benchmark")
+            .counting_statuses(),
+    );
     let returning_file = write_pool(&work, "returning-tokens", &returning_tokens);
     let returning = run(
         "POST /api/accounts/auth/token (returning users)",
@@ -208,6 +221,12 @@ fn main() {
         page_one.p50_us as f64 / 1000.0,
         live_one.p50_us as f64 / 1000.0,
         page_one.p50_us as f64 / live_one.p50_us.max(1) as f64,
+    );
+    println!(
+        "- against one INSERT … COMMIT: exchange (returning users) {:.0}%, exchange (new users) {:.0}%, refresh {:.0}% of the throughput",
+        100.0 * returning.requests_per_second() / one_insert.requests_per_second(),
+        100.0 * new_users.requests_per_second() / one_insert.requests_per_second(),
+        100.0 * refresh.requests_per_second() / one_insert.requests_per_second(),
     );
     println!(
         "- JWKS fetches during {exchanges} exchanges with a warm key cache: {jwks_fetches} ({fetches_before} before, at the first sign-in)"
@@ -621,6 +640,11 @@ impl WrkRequest {
         }
         .header("Content-Type: application/json")
         .pool(pool)
+    }
+
+    fn body(mut self, body: &str) -> Self {
+        self.body = Some(body.into());
+        self
     }
 
     fn header(mut self, line: &str) -> Self {
