@@ -7,7 +7,7 @@
 //! (`/pkg/snippets/`) keep their names, as does everything when `hash-files` is off: those are revalidated on
 //! every visit.
 //!
-//! Pages and server functions' answers are compressed on the fly when they are larger than
+//! Pages and server functions' answers are gzipped on the fly when they are larger than
 //! `COMPRESS_MIN_BYTES`. The REST routes (auth, health) are left out: a few hundred bytes each, nothing to gain.
 
 use std::path::Path;
@@ -29,8 +29,7 @@ const HASHED: HeaderValue = HeaderValue::from_static("public, max-age=31536000, 
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 /// Answers smaller than this are not compressed on the fly.
 const COMPRESS_MIN_BYTES: u16 = 1024;
-/// Brotli and gzip at 4: most of their best ratio for a fraction of the time (brotli's default, 11, takes
-/// tens of milliseconds for a page).
+/// gzip at 4: most of its best ratio for a fraction of the time.
 const COMPRESSION_QUALITY: i32 = 4;
 
 /// `/pkg`: the bundle files as they lie in the site folder, precompressed copies preferred.
@@ -70,8 +69,10 @@ async fn bundle_caching(
     response
 }
 
-/// Middleware: brotli or gzip, as the request accepts, for answers over `COMPRESS_MIN_BYTES` that are not
-/// compressed already.
+/// Middleware: gzip, when the request accepts it, for answers over `COMPRESS_MIN_BYTES` that are not
+/// compressed already. Not brotli on the fly: its encoder keeps a window of megabytes per response, which
+/// took the server from 16 to 88 MB under load on pages (`scripts/bench load`); the bundle's brotli copies
+/// are made at build time.
 pub fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
