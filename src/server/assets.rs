@@ -58,13 +58,14 @@ async fn bundle_caching(
 ) -> Response {
     let hashed = hashed_names && !request.uri().path().starts_with("/snippets/");
     let mut response = next.run(request).await;
+    let found = response.status().is_success();
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if response.status().is_success() {
-        let cache_control = if hashed { HASHED } else { REVALIDATE };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, cache_control);
+    if found {
+        headers.insert(
+            header::CACHE_CONTROL,
+            if hashed { HASHED } else { REVALIDATE },
+        );
     }
     response
 }
