@@ -66,25 +66,21 @@ pub fn proxy_env(proxy: &TestProxy) -> Env {
 /// The app serving the browser bundle from `site` (a site folder laid out as cargo-leptos writes it), with
 /// hashed file names or not.
 pub async fn spawn_app_serving(db: PgPool, site: &Path, hash_files: bool) -> TestApp {
-    let leptos_options = LeptosOptions::builder()
-        .output_name("vector_app")
-        .site_root(site.to_string_lossy().into_owned())
-        .hash_files(hash_files)
-        .build();
-    TestApp::start_with_site(db, base_env(), leptos_options).await
+    TestApp::start_with_site(db, base_env(), &site.to_string_lossy(), hash_files).await
 }
 
 impl TestApp {
     pub async fn start(db: PgPool, env: Env) -> Self {
-        let leptos_options = LeptosOptions::builder()
-            .output_name("vector_app")
-            .site_root("target/site")
-            .build();
-        Self::start_with_site(db, env, leptos_options).await
+        Self::start_with_site(db, env, "target/site", false).await
     }
 
-    async fn start_with_site(db: PgPool, env: Env, leptos_options: LeptosOptions) -> Self {
+    async fn start_with_site(db: PgPool, env: Env, site_root: &str, hash_files: bool) -> Self {
         let config = Config::from_env(&env).expect("test configuration");
+        let leptos_options = LeptosOptions::builder()
+            .output_name("vector_app")
+            .site_root(site_root)
+            .hash_files(hash_files)
+            .build();
         let limits = config.server.clone();
         let state = AppState::new(config, db.clone(), leptos_options);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
