@@ -207,14 +207,14 @@ fn main() {
     println!();
     println!(
         "- /me (cookie) vs /api/health/live: {:.0}% of the throughput; /me (Bearer): {:.0}%",
-        100.0 * me_cookie.requests_per_second() / live.requests_per_second(),
-        100.0 * me_bearer.requests_per_second() / live.requests_per_second(),
+        me_cookie.throughput_percent_of(&live),
+        me_bearer.throughput_percent_of(&live),
     );
     println!(
         "- pages vs /api/health/live: signed out {:.0}%, signed in {:.0}% of the throughput; the stylesheet {:.0}%",
-        100.0 * page_signed_out.requests_per_second() / live.requests_per_second(),
-        100.0 * page_signed_in.requests_per_second() / live.requests_per_second(),
-        100.0 * static_file.requests_per_second() / live.requests_per_second(),
+        page_signed_out.throughput_percent_of(&live),
+        page_signed_in.throughput_percent_of(&live),
+        static_file.throughput_percent_of(&live),
     );
     println!(
         "- one connection: GET / p50 {:.2} ms against {:.2} ms for /api/health/live ({:.1}×)",
@@ -224,9 +224,9 @@ fn main() {
     );
     println!(
         "- against one INSERT … COMMIT: exchange (returning users) {:.0}%, exchange (new users) {:.0}%, refresh {:.0}% of the throughput",
-        100.0 * returning.requests_per_second() / one_insert.requests_per_second(),
-        100.0 * new_users.requests_per_second() / one_insert.requests_per_second(),
-        100.0 * refresh.requests_per_second() / one_insert.requests_per_second(),
+        returning.throughput_percent_of(&one_insert),
+        new_users.throughput_percent_of(&one_insert),
+        refresh.throughput_percent_of(&one_insert),
     );
     println!(
         "- JWKS fetches during {exchanges} exchanges with a warm key cache: {jwks_fetches} ({fetches_before} before, at the first sign-in)"
@@ -687,6 +687,11 @@ struct WrkResult {
 impl WrkResult {
     fn requests_per_second(&self) -> f64 {
         self.requests as f64 / (self.duration_us as f64 / 1e6)
+    }
+
+    /// This run's throughput as a percentage of a reference run's.
+    fn throughput_percent_of(&self, reference: &WrkResult) -> f64 {
+        100.0 * self.requests_per_second() / reference.requests_per_second()
     }
 
     fn socket_errors(&self) -> u64 {
