@@ -121,6 +121,19 @@ async fn recently_seen_users_are_served_from_memory_while_the_database_is_down(
         .await
         .unwrap();
     assert_eq!(bearer.status(), 200);
+    // A signed-in page render reads the user from the same cache: no database round trip.
+    let page = app
+        .get("/")
+        .header("accept", "text/html")
+        .header("cookie", session.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains("Ada Lovelace"),
+        "the page renders signed in"
+    );
     // What writes still needs it.
     assert_eq!(app.refresh(&session).await.status(), 503);
     relay.come_back();

@@ -81,11 +81,11 @@ async fn a_sign_in_is_one_transaction_with_its_session(db: PgPool) {
 }
 
 #[sqlx::test]
-async fn claims_update_non_empty_fields_and_last_login(db: PgPool) {
+async fn claims_update_non_empty_fields(db: PgPool) {
     let app = spawn_app(db).await;
     let proxy = app.proxy();
     app.sign_in_as("ada@example.com").await;
-    let first_login = last_login(&app).await;
+    let before = row_version(&app).await;
 
     let token = proxy.token(
         "ada@example.com",
@@ -102,18 +102,55 @@ async fn claims_update_non_empty_fields_and_last_login(db: PgPool) {
         user["picture"], "https://example.com/ada.png",
         "a missing claim keeps the stored value"
     );
-    assert!(
-        last_login(&app).await > first_login,
-        "last_login moves on every sign-in"
+    assert_ne!(
+        row_version(&app).await,
+        before,
+        "a changed claim is written"
     );
 }
 
-/// Microseconds since the epoch, straight from Postgres.
-async fn last_login(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT (extract(epoch FROM last_login) * 1000000)::bigint FROM users")
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
+#[sqlx::test]
+async fn a_returning_user_with_unchanged_claims_is_not_rewritten(db: PgPool) {
+    let app = spawn_app(db).await;
+    let proxy = app.proxy();
+    let signed_in_user = async |token: String| {
+        let response = app.exchange(&token).await;
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["user"].clone()
+    };
+    let first = signed_in_user(proxy.token("ada@example.com", json!({}))).await;
+    let before = row_version(&app).await;
+
+    // Again with the Vector id the proxy's tokens carry, then by email alone with claims left empty.
+    let again = signed_in_user(proxy.token("ada@example.com", json!({}))).await;
+    let by_email = signed_in_user(proxy.token(
+        "ADA@example.com",
+        json!({"user_id": null, "first_name": "", "picture": null}),
+    ))
+    .await;
+
+    assert_eq!(row_version(&app).await, before, "the row was not written");
+    assert_eq!(app.user_count().await, 1);
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(by_email["id"], first["id"]);
+    assert_eq!(by_email["first_name"], "Ada");
+    assert_eq!(by_email["email"], "ada@example.com");
+    assert_eq!(
+        app.rows("refresh_token_families").await,
+        3,
+        "each sign-in still starts a session"
+    );
+}
+
+/// The row's `xmin` (the transaction that wrote this version of it) and `updated_at`: both stay put unless the
+/// row is written.
+async fn row_version(app: &TestApp) -> (String, i64) {
+    sqlx::query_as(
+        "SELECT xmin::text, (extract(epoch FROM updated_at) * 1000000)::bigint FROM users",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
 }
 
 #[sqlx::test]

@@ -52,25 +52,43 @@ pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error>
 
 /// Creates or updates the user a verified proxy token describes, in the sign-in's transaction. `None` when the
 /// email belongs to a user linked to another Vector id. A unique violation means a concurrent sign-in created
-/// the other side of a match: the caller starts the transaction again, and then sees it.
+/// the other side of a match: the caller starts the transaction again, and then sees it. A returning user whose
+/// claims change nothing is read, not written: signing in does not rewrite their row.
 pub async fn upsert_from_claims(
     tx: &mut Transaction<'_, Postgres>,
     claims: &ProxyClaims,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     if let Some(user_id) = &claims.user_id {
-        // The email follows the token unless another user holds it.
+        // The email follows the token unless another user holds it. The update touches the row only when a
+        // value differs; otherwise the last query returns the row as it is.
         let linked: Option<UserRow> = sqlx::query_as(&format!(
-            "UPDATE users SET
-                email = CASE WHEN EXISTS (SELECT 1 FROM users other
-                                          WHERE lower(other.email) = lower($2) AND other.id <> users.id)
-                             THEN email ELSE $2 END,
-                first_name = COALESCE(NULLIF($3, ''), first_name),
-                last_name = COALESCE(NULLIF($4, ''), last_name),
-                picture = COALESCE(NULLIF($5, ''), picture),
-                last_login = now(),
-                updated_at = now()
-             WHERE vector_uga_user_id = $1
-             RETURNING {COLUMNS}"
+            "WITH wanted AS (
+                 SELECT u.id,
+                        CASE WHEN EXISTS (SELECT 1 FROM users other
+                                          WHERE lower(other.email) = lower($2) AND other.id <> u.id)
+                             THEN u.email ELSE $2 END AS email,
+                        COALESCE(NULLIF($3, ''), u.first_name) AS first_name,
+                        COALESCE(NULLIF($4, ''), u.last_name) AS last_name,
+                        COALESCE(NULLIF($5, ''), u.picture) AS picture
+                 FROM users u
+                 WHERE u.vector_uga_user_id = $1
+             ), changed AS (
+                 UPDATE users SET
+                     email = wanted.email,
+                     first_name = wanted.first_name,
+                     last_name = wanted.last_name,
+                     picture = wanted.picture,
+                     updated_at = now()
+                 FROM wanted
+                 WHERE users.id = wanted.id
+                   AND (users.email, users.first_name, users.last_name, users.picture)
+                       IS DISTINCT FROM (wanted.email, wanted.first_name, wanted.last_name, wanted.picture)
+                 RETURNING users.*
+             )
+             SELECT {COLUMNS} FROM changed
+             UNION ALL
+             SELECT {COLUMNS} FROM users
+             WHERE vector_uga_user_id = $1 AND NOT EXISTS (SELECT 1 FROM changed)"
         ))
         .bind(user_id)
         .bind(&claims.email)
@@ -84,26 +102,43 @@ pub async fn upsert_from_claims(
         }
     }
     // One statement, so simultaneous first logins for one email give one row. No row comes back when the
-    // email belongs to a user linked to another Vector id.
-    sqlx::query_as(&format!(
-        "INSERT INTO users (email, first_name, last_name, picture, vector_uga_user_id, last_login)
-         VALUES ($1, $2, $3, $4, $5, now())
+    // email belongs to a user linked to another Vector id, or when nothing would change.
+    let written: Option<UserRow> = sqlx::query_as(&format!(
+        "INSERT INTO users (email, first_name, last_name, picture, vector_uga_user_id)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (lower(email)) DO UPDATE SET
              first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), users.first_name),
              last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), users.last_name),
              picture = COALESCE(NULLIF(EXCLUDED.picture, ''), users.picture),
              vector_uga_user_id = COALESCE(users.vector_uga_user_id, EXCLUDED.vector_uga_user_id),
-             last_login = now(),
              updated_at = now()
-         WHERE users.vector_uga_user_id IS NULL
-            OR EXCLUDED.vector_uga_user_id IS NULL
-            OR users.vector_uga_user_id = EXCLUDED.vector_uga_user_id
+         WHERE (users.vector_uga_user_id IS NULL
+                OR EXCLUDED.vector_uga_user_id IS NULL
+                OR users.vector_uga_user_id = EXCLUDED.vector_uga_user_id)
+           AND (users.first_name, users.last_name, users.picture, users.vector_uga_user_id)
+               IS DISTINCT FROM (COALESCE(NULLIF(EXCLUDED.first_name, ''), users.first_name),
+                                 COALESCE(NULLIF(EXCLUDED.last_name, ''), users.last_name),
+                                 COALESCE(NULLIF(EXCLUDED.picture, ''), users.picture),
+                                 COALESCE(users.vector_uga_user_id, EXCLUDED.vector_uga_user_id))
          RETURNING {COLUMNS}"
     ))
     .bind(&claims.email)
     .bind(&claims.first_name)
     .bind(&claims.last_name)
     .bind(&claims.picture)
+    .bind(&claims.user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if written.is_some() {
+        return Ok(written);
+    }
+    // The conflict left the row locked and unwritten: it is this user unchanged, or another Vector account's.
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users
+         WHERE lower(email) = lower($1)
+           AND (vector_uga_user_id IS NULL OR $2::text IS NULL OR vector_uga_user_id = $2)"
+    ))
+    .bind(&claims.email)
     .bind(&claims.user_id)
     .fetch_optional(&mut **tx)
     .await
