@@ -10,6 +10,8 @@
 //! commit's checkout) and BENCH_BASELINE_DATABASE_URL (a database of its own, as its migrations differ), it
 //! only compares `/me` on this build and on that one instead: `scripts/bench layers <commit>`.
 
+#[path = "load/bare_page.rs"]
+mod bare_page;
 mod common;
 
 use std::collections::BTreeMap;
@@ -90,7 +92,8 @@ fn main() {
             &request,
             &work,
         );
-        rows.push((name.to_owned(), result.clone(), server.peak_rss_kb()));
+        let rss = request.origin.is_none().then(|| server.peak_rss_kb());
+        rows.push((name.to_owned(), result.clone(), rss));
         result
     };
 
@@ -120,6 +123,20 @@ fn main() {
     let page_signed_in = run(
         "GET / (page, signed in)",
         page("/").header(&format!("Cookie: {ACCESS_COOKIE}={}", session.access)),
+    );
+    // A list of ten notes, as a user who has started using the example.
+    runtime.block_on(client.create_notes(&session, 10));
+    let notes_signed_in = run(
+        "GET /notes (page, signed in)",
+        page("/notes").header(&format!("Cookie: {ACCESS_COOKIE}={}", session.access)),
+    );
+    // The pages' reference: the same shell and home card as a bare Leptos page (benches/load/bare_page.rs).
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site");
+    let hash_file = Path::new(env!("CARGO_BIN_EXE_server")).with_file_name("hash.txt");
+    let bare_origin = bare_page::serve(&site, &hash_file);
+    let bare_page = run(
+        "GET / (bare Leptos page, same shell, in this process)",
+        page("/").at(&bare_origin),
     );
     let stylesheet = bundle_file("css");
     let static_file = run(
@@ -215,6 +232,12 @@ fn main() {
         page_signed_out.throughput_percent_of(&live),
         page_signed_in.throughput_percent_of(&live),
         static_file.throughput_percent_of(&live),
+    );
+    println!(
+        "- pages vs the bare Leptos page: home signed out {:.0}%, home signed in {:.0}%, notes signed in {:.0}% of the throughput",
+        page_signed_out.throughput_percent_of(&bare_page),
+        page_signed_in.throughput_percent_of(&bare_page),
+        notes_signed_in.throughput_percent_of(&bare_page),
     );
     println!(
         "- one connection: GET / p50 {:.2} ms against {:.2} ms for /api/health/live ({:.1}×)",
@@ -552,6 +575,26 @@ impl Client {
         }
     }
 
+    /// Writes `count` notes for the session's user through the example's server function.
+    async fn create_notes(&self, session: &Session, count: usize) {
+        for i in 0..count {
+            let response = self
+                .http
+                .post(format!("{}{}", self.origin, CreateNote::PATH))
+                .header("Cookie", format!("{ACCESS_COOKIE}={}", session.access))
+                .header("Sec-Fetch-Site", "same-origin")
+                .form(&[("body", format!("note {i} of the page benchmark"))])
+                .send()
+                .await
+                .expect("the server answers");
+            assert!(
+                response.status().is_success(),
+                "create_note: {}",
+                response.status()
+            );
+        }
+    }
+
     /// `count` sessions, signing in with the tokens in turn, 32 at a time.
     async fn sign_in_many(&self, tokens: &[String], count: usize) -> Vec<Session> {
         futures::stream::iter((0..count).map(|i| &tokens[i % tokens.len()]))
@@ -610,6 +653,8 @@ struct WrkRequest {
     count_statuses: bool,
     /// Instead of BENCH_CONNECTIONS.
     connections: Option<u64>,
+    /// Instead of the release server's.
+    origin: Option<String>,
 }
 
 impl WrkRequest {
@@ -622,6 +667,7 @@ impl WrkRequest {
             pool: None,
             count_statuses: false,
             connections: None,
+            origin: None,
         }
     }
 
@@ -659,6 +705,12 @@ impl WrkRequest {
 
     fn connections(mut self, connections: u64) -> Self {
         self.connections = Some(connections);
+        self
+    }
+
+    /// Sent to another server than the release server.
+    fn at(mut self, origin: &str) -> Self {
+        self.origin = Some(origin.into());
         self
     }
 
@@ -737,7 +789,11 @@ fn spawn_wrk(
         .args(["--timeout", "10s"])
         .arg("-s")
         .arg(&script)
-        .arg(format!("{}{}", server.origin, request.path))
+        .arg(format!(
+            "{}{}",
+            request.origin.as_deref().unwrap_or(&server.origin),
+            request.path
+        ))
         .current_dir(work)
         .env("BENCH_METHOD", request.method)
         .env("BENCH_HEADERS", request.headers.join("\n"))
@@ -781,18 +837,19 @@ fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
 }
 
-fn print_table(rows: &[(String, WrkResult, u64)]) {
+fn print_table(rows: &[(String, WrkResult, Option<u64>)]) {
     println!("| scenario | req/s | p50 ms | p99 ms | max ms | errors | peak RSS MB |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, r, rss) in rows {
+        // No figure for a server other than the release server (its peak is not that server's).
+        let rss = rss.map_or(String::new(), |kb| format!("{:.1}", kb as f64 / 1024.0));
         println!(
-            "| {name} | {:.0} | {} | {} | {} | {} | {:.1} |",
+            "| {name} | {:.0} | {} | {} | {} | {} | {rss} |",
             r.requests_per_second(),
             ms(r.p50_us),
             ms(r.p99_us),
             ms(r.max_us),
             r.errors(),
-            *rss as f64 / 1024.0
         );
     }
 }

@@ -107,7 +107,7 @@ free_port() {
   for port in $(seq "${1:-54320}" 54399); do
     if ! port_in_use "$port"; then echo "$port"; return; fi
   done
-  die "no free TCP port for Postgres between 54320 and 54399"
+  die "no free TCP port between ${1:-54320} and 54399"
 }
 
 # start_cluster DIR: starts (creating it first if needed) a cluster in DIR listening on 127.0.0.1 and

@@ -1,0 +1,111 @@
+//! The reference for the page scenarios: a bare Leptos page with the app's shell (the same head, header and
+//! home-page card) and nothing else (no auth, no database, no middleware), served as leptos-rs/start-axum
+//! serves its page. It runs in the benchmark's process on a runtime of its own, built from the same
+//! Cargo.lock as the app.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::Router;
+use axum::serve::ListenerExt as _;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router as PageRouter, Routes};
+use leptos_router::path;
+use tokio::net::TcpListener;
+
+/// Serves the bare page on a free loopback port from a thread of its own, and returns its origin. The bundle
+/// names in the head come from `hash_file`, the release build's `hash.txt`.
+pub fn serve(site_root: &Path, hash_file: &Path) -> String {
+    let options = LeptosOptions::builder()
+        .output_name("vector_app")
+        .site_root(site_root.to_string_lossy().as_ref())
+        .hash_files(true)
+        .hash_file(hash_file.to_string_lossy().as_ref().into())
+        .build();
+    let (addr_sender, addr) = std::sync::mpsc::channel::<SocketAddr>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime for the bare page");
+        runtime.block_on(async move {
+            let routes = generate_route_list(BareApp);
+            let app = Router::new()
+                .leptos_routes(&options, routes, {
+                    let options = options.clone();
+                    move || shell(options.clone())
+                })
+                .with_state(options);
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a port for the bare page");
+            addr_sender
+                .send(listener.local_addr().expect("the bare page's address"))
+                .expect("the benchmark waits for the address");
+            // As the app's server does: no response waits for Nagle's algorithm.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app)
+                .await
+                .expect("the bare page serves");
+        });
+    });
+    let addr = addr.recv().expect("the bare page started");
+    format!("http://{addr}")
+}
+
+fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <BareApp/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+fn BareApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Vector app"/>
+        <PageRouter>
+            <header class="site-header">
+                <nav class="nav">
+                    <A href="/" attr:class="brand">"Vector app"</A>
+                    <A href="/notes">"Notes"</A>
+                </nav>
+            </header>
+            <main class="page">
+                <Routes fallback=|| "Page not found">
+                    <Route path=path!("") view=Card/>
+                </Routes>
+            </main>
+        </PageRouter>
+    }
+}
+
+#[component]
+fn Card() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Welcome to your Vector app"</h1>
+            <p>
+                "This page was rendered on the server and hydrated in your browser. "
+                "The button below calls a server function that asks Postgres whether it answers."
+            </p>
+            <button class="button">"Check the database"</button>
+            <p class="status" data-testid="database-status" aria-live="polite"></p>
+        </section>
+    }
+}
