@@ -120,6 +120,13 @@ fn main() {
             .header(BROWSER_ACCEPT_ENCODING)
     };
     let page_signed_out = run("GET / (page, signed out)", page("/"));
+    // What the on-the-fly gzip costs a page: the same page asked for uncompressed.
+    let page_identity = run(
+        "GET / (page, signed out, uncompressed)",
+        WrkRequest::get("/")
+            .header("Accept: text/html")
+            .header("Accept-Encoding: identity"),
+    );
     let page_signed_in = run(
         "GET / (page, signed in)",
         page("/").header(&format!("Cookie: {ACCESS_COOKIE}={}", session.access)),
@@ -234,8 +241,9 @@ fn main() {
         static_file.throughput_percent_of(&live),
     );
     println!(
-        "- pages vs the bare Leptos page: home signed out {:.0}%, home signed in {:.0}%, notes signed in {:.0}% of the throughput",
+        "- pages vs the bare Leptos page: home signed out {:.0}% ({:.0}% uncompressed), home signed in {:.0}%, notes signed in {:.0}% of the throughput",
         page_signed_out.throughput_percent_of(&bare_page),
+        page_identity.throughput_percent_of(&bare_page),
         page_signed_in.throughput_percent_of(&bare_page),
         notes_signed_in.throughput_percent_of(&bare_page),
     );
