@@ -2,13 +2,14 @@
 //!
 //! Server functions take the signed-in user from `require_user()` and scope every query to them, so one user
 //! can neither see nor delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check.
-//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401).
+//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401); its
+//! actions and list are created in `NotesPage`, outside `RequireUser` (see there why).
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{RequireUser, with_refresh};
+use crate::auth::{Auth, RequireUser, with_refresh};
 use crate::error::AppError;
 
 pub const MAX_NOTE_CHARS: usize = 1000;
@@ -95,15 +96,9 @@ pub async fn delete_note(id: String) -> Result<(), AppError> {
 
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    view! {
-        <RequireUser>
-            <Notes/>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn Notes() -> impl IntoView {
+    // The actions and the list live here, outside `RequireUser`: while the server renders a page, what a
+    // `Transition` shows is built more than once, and a resource created in there would load once per build.
+    let auth = Auth::get();
     let create = Action::new(|body: &String| {
         let body = body.clone();
         async move { with_refresh(|| create_note(body.clone())).await }
@@ -113,9 +108,34 @@ fn Notes() -> impl IntoView {
         async move { with_refresh(|| delete_note(id.clone())).await }
     });
     let notes = Resource::new(
-        move || (create.version().get(), delete.version().get()),
-        |_| with_refresh(list_notes),
+        move || {
+            let signed_in = auth.session().is_some();
+            (signed_in, create.version().get(), delete.version().get())
+        },
+        |(signed_in, ..)| async move {
+            if signed_in {
+                with_refresh(list_notes).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
     );
+
+    view! {
+        <RequireUser>
+            <Notes create delete notes/>
+        </RequireUser>
+    }
+}
+
+type NotesResource = Resource<Result<Vec<Note>, AppError>>;
+
+#[component]
+fn Notes(
+    create: Action<String, Result<Note, AppError>>,
+    delete: Action<String, Result<(), AppError>>,
+    notes: NotesResource,
+) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     // Clear the form once a note is saved.
     Effect::new(move |_| {
