@@ -131,7 +131,7 @@ async fn exchange_of_a_token_without_email_is_400(db: PgPool) {
     let token = proxy.token("ignored@example.com", json!({"email": null}));
     let response = app.exchange(&token).await;
     assert_eq!(response.status(), 400);
-    assert_eq!(detail(response).await, "Token has no email claim.");
+    assert_eq!(detail(response).await, "Token missing email claim.");
     assert_eq!(app.user_count().await, 0);
 }
 
@@ -143,12 +143,59 @@ async fn exchange_of_an_invalid_or_expired_token_is_401(db: PgPool) {
         "ada@example.com",
         json!({"exp": now() - 3600, "iat": now() - 7200}),
     );
-    for token in ["garbage", "a.b.c", expired.as_str()] {
+    for (token, expected) in [
+        ("garbage", "Invalid token."),
+        ("a.b.c", "Invalid token."),
+        (expired.as_str(), "Token has expired."),
+    ] {
         let response = app.exchange(token).await;
         assert_eq!(response.status(), 401, "{token}");
         assert!(set_cookies(&response).is_empty());
-        assert_eq!(detail(response).await, "Invalid token.");
+        assert_eq!(detail(response).await, expected);
     }
+    assert_eq!(app.user_count().await, 0);
+}
+
+#[sqlx::test]
+async fn exchange_reads_json_only(db: PgPool) {
+    let app = spawn_app(db).await;
+    let token = app.proxy().token("ada@example.com", json!({}));
+    let body = json!({ "token": token }).to_string();
+    for (content_type, expected) in [
+        (Some("text/plain"), "\"text/plain\""),
+        (
+            Some("application/x-www-form-urlencoded"),
+            "\"application/x-www-form-urlencoded\"",
+        ),
+        (
+            Some("multipart/form-data; boundary=x"),
+            "\"multipart/form-data; boundary=x\"",
+        ),
+        (None, "\"none\""),
+    ] {
+        let mut request = app.post("/api/accounts/auth/token").body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        assert!(set_cookies(&response).is_empty());
+        let detail = detail(response).await;
+        assert!(
+            detail.starts_with(&format!("Unsupported media type {expected} in request")),
+            "{detail}"
+        );
+    }
+    assert_eq!(app.user_count().await, 0, "nothing signed in");
+    // JSON with parameters, in any case, is JSON.
+    let response = app
+        .post("/api/accounts/auth/token")
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 #[sqlx::test]
@@ -159,10 +206,7 @@ async fn exchange_answers_503_when_the_proxy_keys_are_unavailable(db: PgPool) {
     let app = TestApp::start(db, proxy_env(&proxy)).await;
     let response = app.exchange(&token).await;
     assert_eq!(response.status(), 503);
-    assert_eq!(
-        detail(response).await,
-        "The auth proxy's keys are unavailable. Try again shortly."
-    );
+    assert_eq!(detail(response).await, "Authentication is not configured.");
 }
 
 #[sqlx::test]
@@ -249,13 +293,19 @@ async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool
     let session = app.sign_in_as("ada@example.com").await;
     let access_only = Session::default().with("access_token", session.get("access_token").unwrap());
     let bad = [
-        Session::default(),
-        Session::default().with("refresh_token", "forged"),
+        (Session::default(), "No refresh token."),
+        (access_only, "No refresh token."),
+        (
+            Session::default().with("refresh_token", "forged"),
+            "Refresh token expired.",
+        ),
         // An access token is not a refresh token.
-        Session::default().with("refresh_token", session.get("access_token").unwrap()),
-        access_only,
+        (
+            Session::default().with("refresh_token", session.get("access_token").unwrap()),
+            "Refresh token expired.",
+        ),
     ];
-    for session in bad {
+    for (session, expected) in bad {
         let response = app.refresh(&session).await;
         assert_eq!(response.status(), 401);
         let cleared: Vec<_> = set_cookies(&response)
@@ -267,8 +317,29 @@ async fn refresh_without_a_valid_cookie_is_401_and_clears_the_cookies(db: PgPool
             3,
             "access, refresh and uga_jwt cleared: {cleared:?}"
         );
-        assert_eq!(detail(response).await, "Token is invalid or expired");
+        assert_eq!(detail(response).await, expected);
     }
+}
+
+#[sqlx::test]
+async fn refresh_for_a_deleted_user_is_401_user_not_found(db: PgPool) {
+    let app = spawn_app(db).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    sqlx::query("DELETE FROM users")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let response = app.refresh(&session).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        set_cookies(&response)
+            .iter()
+            .filter(|(_, _, attributes)| attributes.contains("Max-Age=0"))
+            .count(),
+        3,
+        "cookies cleared"
+    );
+    assert_eq!(detail(response).await, "User not found.");
 }
 
 #[sqlx::test]
@@ -331,8 +402,8 @@ async fn dev_mode_signs_in_the_dev_user_and_refuses_exchanges(db: PgPool) {
     assert_eq!(app.user_count().await, 1);
 
     let response = app.exchange("anything").await;
-    assert_eq!(response.status(), 400);
-    assert!(detail(response).await.contains("dev mode"));
+    assert_eq!(response.status(), 503);
+    assert_eq!(detail(response).await, "Authentication is not configured.");
 
     // An invalid access cookie is still refused in dev mode.
     let response = app

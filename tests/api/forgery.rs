@@ -16,13 +16,17 @@ fn b64(value: &Value) -> String {
 }
 
 async fn refused(app: &TestApp, token: &str, why: &str) {
+    refused_as(app, token, why, "Invalid token.").await;
+}
+
+async fn refused_as(app: &TestApp, token: &str, why: &str, detail: &str) {
     let response = app.exchange(token).await;
     let status = response.status();
     let body = response.text().await.unwrap();
     assert_eq!(status, 401, "{why}: {body}");
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap()["detail"],
-        "Invalid token.",
+        detail,
         "{why}"
     );
 }
@@ -121,7 +125,7 @@ async fn time_claims_are_enforced(db: PgPool) {
     let app = spawn_app(db).await;
     let proxy = app.proxy();
     let expired = proxy.token("a@example.com", json!({"exp": now() - 120}));
-    refused(&app, &expired, "expired").await;
+    refused_as(&app, &expired, "expired", "Token has expired.").await;
     let not_yet = proxy.token("a@example.com", json!({"nbf": now() + 600}));
     refused(&app, &not_yet, "nbf in the future").await;
     let no_exp = proxy.token("a@example.com", json!({"exp": null}));
@@ -173,7 +177,7 @@ async fn email_must_be_a_string(db: PgPool) {
             .exchange(&proxy.token("x@example.com", json!({"email": email})))
             .await;
         assert_eq!(response.status(), 400, "{email}");
-        assert_eq!(detail(response).await, "Token has no email claim.");
+        assert_eq!(detail(response).await, "Token missing email claim.");
     }
 }
 

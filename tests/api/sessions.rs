@@ -256,12 +256,17 @@ async fn a_replay_after_the_grace_window_revokes_the_family(db: PgPool) {
 
     let replay = app.refresh(&stolen).await;
     assert_eq!(replay.status(), 401, "the used token is refused");
+    assert_eq!(
+        detail(replay).await,
+        "This refresh token was already used, so its session has been ended. Sign in again."
+    );
     let response = app.refresh(&victim).await;
     assert_eq!(
         response.status(),
         401,
         "and the whole family with it, the legitimate child included"
     );
+    assert_eq!(detail(response).await, "Refresh token expired.");
 }
 
 #[sqlx::test]

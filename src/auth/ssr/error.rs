@@ -1,4 +1,5 @@
-//! The auth feature's errors and the HTTP status and `detail` each one answers with.
+//! The auth feature's errors and the HTTP status and `detail` each one answers with. Where govector-auth 0.1.5
+//! refuses the same thing, the detail is its own words, so clients written for it keep working.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,8 +12,14 @@ pub enum AuthError {
     NotAuthenticated,
     #[error("Given token not valid for any token type")]
     InvalidAccessToken,
-    #[error("Token is invalid or expired")]
+    #[error("No refresh token.")]
+    NoRefreshToken,
+    #[error("Refresh token expired.")]
     InvalidRefreshToken,
+    #[error("This refresh token was already used, so its session has been ended. Sign in again.")]
+    RefreshTokenReused,
+    #[error("User not found.")]
+    UserNotFound,
     #[error("User is inactive")]
     UserInactive,
     #[error("No token provided.")]
@@ -23,17 +30,21 @@ pub enum AuthError {
     PayloadTooLarge,
     #[error("The request body did not arrive in time.")]
     BodyTimeout,
+    #[error("Unsupported media type \"{0}\" in request: send the token as application/json.")]
+    UnsupportedMediaType(String),
     #[error("Invalid token.")]
     InvalidProxyToken,
-    #[error("Token has no email claim.")]
+    #[error("Token has expired.")]
+    ExpiredProxyToken,
+    #[error("Token missing email claim.")]
     MissingEmail,
-    #[error(
-        "No auth proxy is configured (dev mode): every request is already signed in as the dev user."
-    )]
+    /// Dev mode: no auth proxy is configured, and every request is already the dev user.
+    #[error("Authentication is not configured.")]
     DevMode,
     #[error("This email address belongs to a different Vector account.")]
     AccountConflict,
-    #[error("The auth proxy's keys are unavailable. Try again shortly.")]
+    /// The auth proxy's keys could not be fetched (the log says why).
+    #[error("Authentication is not configured.")]
     KeysUnavailable,
     #[error("Database unavailable.")]
     DatabaseUnavailable,
@@ -50,18 +61,25 @@ impl AuthError {
         match self {
             Self::NotAuthenticated
             | Self::InvalidAccessToken
+            | Self::NoRefreshToken
             | Self::InvalidRefreshToken
+            | Self::RefreshTokenReused
+            | Self::UserNotFound
             | Self::UserInactive
-            | Self::InvalidProxyToken => StatusCode::UNAUTHORIZED,
-            Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail | Self::DevMode => {
+            | Self::InvalidProxyToken
+            | Self::ExpiredProxyToken => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail => {
                 StatusCode::BAD_REQUEST
             }
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountConflict => StatusCode::CONFLICT,
-            Self::KeysUnavailable | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DevMode | Self::KeysUnavailable | Self::DatabaseUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

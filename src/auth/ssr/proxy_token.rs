@@ -79,7 +79,10 @@ impl ProxyTokenVerifier {
         })?;
         let data = jsonwebtoken::decode::<Value>(token, &key, &self.validation).map_err(|e| {
             tracing::info!(reason = %e, "proxy token refused");
-            AuthError::InvalidProxyToken
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::ExpiredProxyToken,
+                _ => AuthError::InvalidProxyToken,
+            }
         })?;
         claims_from(&data.claims)
     }

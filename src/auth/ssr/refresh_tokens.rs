@@ -65,7 +65,17 @@ pub async fn rotate(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((family_id, user_id, revoked, is_active, started_at)) = family else {
-        return Err(AuthError::InvalidRefreshToken);
+        // A deleted user's sessions went with them: say so, as govector-auth does for a valid token.
+        let user_exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+                .bind(presented.user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        return Err(if user_exists {
+            AuthError::InvalidRefreshToken
+        } else {
+            AuthError::UserNotFound
+        });
     };
     let session_ends_at = started_at + max_age.as_secs() as i64;
     if revoked || user_id != presented.user_id || now() >= session_ends_at {
@@ -129,7 +139,7 @@ pub async fn rotate(
         .await?;
     tx.commit().await?;
     tracing::warn!(%user_id, %family_id, "a used refresh token was presented again: the session is revoked");
-    Err(AuthError::InvalidRefreshToken)
+    Err(AuthError::RefreshTokenReused)
 }
 
 /// Revokes the family a refresh token belongs to (logout). Unknown tokens are ignored.

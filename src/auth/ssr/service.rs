@@ -150,8 +150,13 @@ impl AuthService {
 
     /// Rotates a refresh token into a new session.
     pub async fn refresh(&self, refresh_token: Option<&str>) -> Result<NewSession, AuthError> {
-        let presented = refresh_token
-            .and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
+        let presented = self
+            .inner
+            .keys
+            .decode(
+                refresh_token.ok_or(AuthError::NoRefreshToken)?,
+                TokenType::Refresh,
+            )
             .ok_or(AuthError::InvalidRefreshToken)?;
         let user_id = presented.user_id;
         let service = self.clone();
