@@ -10,6 +10,11 @@ use crate::pages::home::HomePage;
 use crate::pages::notes::NotesPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <App/> })
+}
+
+/// The HTML document around `body`: the head every page shares (also the load benchmark's bare page).
+pub fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -23,9 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
-                <App/>
-            </body>
+            <body>{body}</body>
         </html>
     }
 }

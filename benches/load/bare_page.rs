@@ -10,7 +10,7 @@ use axum::Router;
 use axum::serve::ListenerExt as _;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router as PageRouter, Routes};
 use leptos_router::path;
 use tokio::net::TcpListener;
@@ -54,24 +54,9 @@ pub fn serve(site_root: &Path, hash_file: &Path) -> String {
     format!("http://{addr}")
 }
 
+/// The app's own document head (`app::app::document`) around the bare page.
 fn shell(options: LeptosOptions) -> impl IntoView {
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
-            </head>
-            <body>
-                <BareApp/>
-            </body>
-        </html>
-    }
+    app::app::document(options, view! { <BareApp/> })
 }
 
 #[component]
