@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use url::Url;
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
     #[error("{variable} is not set: expected {expected}")]
@@ -109,5 +111,54 @@ impl Env {
         range: RangeInclusive<u64>,
     ) -> Result<Duration, ConfigError> {
         Ok(Duration::from_secs(self.number(name, default, range)?))
+    }
+
+    /// The base URL of a service the app calls: http(s), without a query, a fragment or credentials, and https
+    /// in a production run unless the service runs on this machine. `None` when unset. `service` names it in
+    /// the error ("the proxy"), `example` shows a valid value.
+    pub fn base_url(
+        &self,
+        name: &str,
+        service: &str,
+        example: &str,
+        production: bool,
+    ) -> Result<Option<Url>, ConfigError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        let invalid = |expected: String| ConfigError::invalid(name, raw, expected);
+        let url =
+            http_url(raw).ok_or_else(|| invalid(format!("an http(s) URL such as {example}")))?;
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(invalid(format!(
+                "{service}'s base URL, without a query, a fragment or credentials"
+            )));
+        }
+        if production && url.scheme() == "http" && !is_loopback(&url) {
+            return Err(invalid(format!(
+                "an https URL in a production run (plain http only to {service} on this machine)"
+            )));
+        }
+        Ok(Some(url))
+    }
+}
+
+/// An absolute http(s) URL with a host.
+pub fn http_url(raw: &str) -> Option<Url> {
+    Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }

@@ -36,5 +36,6 @@ pub use types::{AuthStatus, SessionInfo, User};
 pub use ssr::{
     AuthConfig, AuthError, AuthService, CookieSettings, Credentials, CsrfGuard, CurrentUser,
     Deleted, JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey, SignIn,
-    csrf_protect, refresh_before_render, require_user, routes, session_cookies,
+    csrf_protect, refresh_before_render, require_current_user, require_user, routes,
+    session_cookies,
 };

@@ -9,7 +9,7 @@ use reqwest::Url;
 use tower_cookies::cookie::SameSite;
 
 use crate::client_ip::TrustedProxies;
-use crate::env::{ConfigError, Env};
+use crate::env::{ConfigError, Env, http_url};
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -217,29 +217,18 @@ impl AuthConfig {
 
 impl ProxyConfig {
     fn from_env(env: &Env, production: bool) -> Result<Option<Self>, ConfigError> {
-        let Some(raw) = env.get("VECTOR_AUTH_PROXY_URL") else {
+        let Some(base) = env.base_url(
+            "VECTOR_AUTH_PROXY_URL",
+            "the proxy",
+            "https://auth.govector.ai",
+            production,
+        )?
+        else {
             return Ok(None);
         };
-        let invalid = |expected: &str| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, expected);
-        let base = http_url(raw)
-            .ok_or_else(|| invalid("an http(s) URL such as https://auth.govector.ai"))?;
-        if base.query().is_some()
-            || base.fragment().is_some()
-            || !base.username().is_empty()
-            || base.password().is_some()
-        {
-            return Err(invalid(
-                "the proxy's base URL, without a query, a fragment or credentials",
-            ));
-        }
-        if production && base.scheme() == "http" && !is_loopback(&base) {
-            return Err(invalid(
-                "an https URL in a production run (plain http only to a proxy on this machine)",
-            ));
-        }
         let base = base.as_str().trim_end_matches('/').to_owned();
         let jwks_url = Url::parse(&format!("{base}/.well-known/jwks.json"))
-            .map_err(|_| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", raw, "an http(s) URL"))?;
+            .map_err(|_| ConfigError::invalid("VECTOR_AUTH_PROXY_URL", &base, "an http(s) URL"))?;
         let login_url = match env.get("VECTOR_AUTH_LOGIN_URL") {
             Some(login) => http_url(login)
                 .ok_or_else(|| {
@@ -324,21 +313,6 @@ impl CookieSettings {
             path,
         })
     }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-fn http_url(raw: &str) -> Option<Url> {
-    Url::parse(raw)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 fn trusted_origins(env: &Env) -> Result<Vec<String>, ConfigError> {

@@ -1,5 +1,5 @@
 //! Reading a request's credentials, and the signed-in user for axum handlers (`CurrentUser`) and server
-//! functions (`RequestAuth`, `require_user`).
+//! functions (`RequestAuth`, `require_user`, `require_current_user`).
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -14,7 +14,7 @@ use tower_cookies::Cookies;
 use super::config::AuthConfig;
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::service::{AuthService, Credentials, seconds_until};
+use super::service::{AuthService, Credentials, CurrentUser, seconds_until};
 use crate::auth::types::{AuthStatus, SessionInfo, User};
 use crate::error::AppError;
 
@@ -64,12 +64,6 @@ pub fn client_ip(config: &AuthConfig, peer: &Peer, headers: &HeaderMap) -> IpAdd
 }
 
 /// Extractor: the signed-in user, or a 401 `{"detail": …}`.
-pub struct CurrentUser {
-    pub user: User,
-    /// Unix seconds at which the access token expires (`None` for the dev user).
-    pub access_expires_at: Option<i64>,
-}
-
 impl<S> FromRequestParts<S> for CurrentUser
 where
     AuthService: FromRef<S>,
@@ -83,11 +77,7 @@ where
             .await
             .map_err(|_| AuthError::Internal)?;
         let credentials = credentials(auth.config(), &jar, &parts.headers);
-        let (user, access_expires_at) = auth.current_user(&credentials).await?;
-        Ok(Self {
-            user,
-            access_expires_at,
-        })
+        auth.current_user(&credentials).await
     }
 }
 
@@ -144,10 +134,15 @@ impl RequestAuth {
         }
     }
 
+    /// The signed-in user; 401 when signed out.
+    pub async fn current_user(&self) -> Result<CurrentUser, AuthError> {
+        self.auth.current_user(&self.credentials).await
+    }
+
     /// The signed-in user's session; 401 when signed out.
     pub async fn session(&self) -> Result<SessionInfo, AuthError> {
-        let (user, access_expires_at) = self.auth.current_user(&self.credentials).await?;
-        Ok(self.session_info(user, access_expires_at))
+        let current = self.current_user().await?;
+        Ok(self.session_info(current.user, current.access_expires_at))
     }
 
     /// Exchanges a proxy token for a session and sets its cookies.
@@ -171,8 +166,8 @@ impl RequestAuth {
             access_cookie: Some(session.access),
             ..Credentials::default()
         };
-        let (user, access_expires_at) = self.auth.current_user(&credentials).await?;
-        Ok(self.session_info(user, access_expires_at))
+        let current = self.auth.current_user(&credentials).await?;
+        Ok(self.session_info(current.user, current.access_expires_at))
     }
 
     /// Revokes the refresh token's family, then deletes the session cookies (kept if the revocation fails).
@@ -216,6 +211,11 @@ impl RequestAuth {
 /// }
 /// ```
 pub async fn require_user() -> Result<User, AppError> {
+    Ok(require_current_user().await?.user)
+}
+
+/// `require_user`, with what else the server knows about the user (their Vector id).
+pub async fn require_current_user() -> Result<CurrentUser, AppError> {
     let request = RequestAuth::from_context().await?;
-    Ok(request.session().await?.user)
+    Ok(request.current_user().await?)
 }

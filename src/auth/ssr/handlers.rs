@@ -12,8 +12,8 @@ use tower_cookies::Cookies;
 
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::extract::{CurrentUser, Peer, client_ip, credentials};
-use super::service::AuthService;
+use super::extract::{Peer, client_ip, credentials};
+use super::service::{AuthService, CurrentUser};
 use crate::auth::types::User;
 use crate::error::is_body_timeout;
 

@@ -43,6 +43,17 @@ pub struct SignIn {
     pub proxy_token_expires_at: i64,
 }
 
+/// The signed-in user a request's credentials name.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    /// The user's id at Vector, for calls to Vector's API on their behalf (`None` for the dev user, and for
+    /// users whose proxy token carried no `user_id`).
+    pub vector_id: Option<String>,
+    /// Unix seconds at which the access token expires (`None` for the dev user).
+    pub access_expires_at: Option<i64>,
+}
+
 /// Who a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
@@ -205,10 +216,7 @@ impl AuthService {
 
     /// The signed-in user and when their access token expires. The user comes from a short-lived cache
     /// (`USER_CACHE_SECONDS`), so most requests do not touch the database.
-    pub async fn current_user(
-        &self,
-        credentials: &Credentials,
-    ) -> Result<(User, Option<i64>), AuthError> {
+    pub async fn current_user(&self, credentials: &Credentials) -> Result<CurrentUser, AuthError> {
         let (row, expires_at) = match self.authenticate(credentials)? {
             Principal::Token {
                 user_id,
@@ -222,7 +230,11 @@ impl AuthService {
         if !row.is_active {
             return Err(AuthError::UserInactive);
         }
-        Ok((User::from(row), expires_at))
+        Ok(CurrentUser {
+            vector_id: row.vector_uga_user_id.clone(),
+            user: User::from(row),
+            access_expires_at: expires_at,
+        })
     }
 
     /// A user by id: from the cache, or from Postgres (and then cached).

@@ -54,6 +54,7 @@ mod tests {
             first_name: "Ada".into(),
             last_name: String::new(),
             picture: String::new(),
+            vector_uga_user_id: None,
             is_active: true,
         }
     }

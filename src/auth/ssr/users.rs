@@ -18,6 +18,8 @@ pub struct UserRow {
     pub first_name: String,
     pub last_name: String,
     pub picture: String,
+    /// The user's id at Vector (the proxy token's `user_id`), when they signed in with one.
+    pub vector_uga_user_id: Option<String>,
     pub is_active: bool,
 }
 
@@ -41,7 +43,7 @@ impl From<UserRow> for User {
     }
 }
 
-const COLUMNS: &str = "id, email, first_name, last_name, picture, is_active";
+const COLUMNS: &str = "id, email, first_name, last_name, picture, vector_uga_user_id, is_active";
 
 pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
@@ -167,6 +169,7 @@ mod tests {
             first_name: first.into(),
             last_name: last.into(),
             picture: String::new(),
+            vector_uga_user_id: None,
             is_active: true,
         }
     }
