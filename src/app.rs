@@ -7,6 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::auth::{AuthCallback, UserMenu, provide_auth};
 use crate::pages::home::HomePage;
+use crate::pages::members::MembersPage;
 use crate::pages::notes::NotesPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <nav class="nav">
                     <A href="/" attr:class="brand">"Vector app"</A>
                     <A href="/notes">"Notes"</A>
+                    <A href="/members">"Members"</A>
                 </nav>
                 <UserMenu/>
             </header>
@@ -58,6 +60,8 @@ pub fn App() -> impl IntoView {
                     // and makes a smaller page. Leave a page whose data is slow on the default (streaming).
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
+                    // Streamed: its check may wait on Vector's API.
+                    <Route path=path!("/members") view=MembersPage/>
                     <Route path=path!("/auth/callback") view=AuthCallback/>
                 </Routes>
             </main>

@@ -9,6 +9,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 
 use crate::auth::AuthConfig;
+use crate::billing::BillingConfig;
 use crate::env::{ConfigError, Env};
 
 /// The whole application's configuration.
@@ -22,6 +23,7 @@ pub struct Config {
     pub frame_ancestors: String,
     pub server: ServerLimits,
     pub auth: AuthConfig,
+    pub billing: BillingConfig,
 }
 
 /// How long the server waits for clients and how many requests it takes on at once. The defaults suit an app
@@ -86,6 +88,7 @@ impl Config {
             frame_ancestors: frame_ancestors(env)?,
             server: ServerLimits::from_env(env)?,
             auth: AuthConfig::from_env(env, production)?,
+            billing: BillingConfig::from_env(env, production)?,
         })
     }
 }

@@ -6,12 +6,14 @@
 //! - `pages`: the pages and their server functions (`notes` is the model for a feature of your own);
 //! - `state` (server only): what handlers, server functions and pages reach (`AppState`);
 //! - `config` (server only): the settings, loaded once at start;
+//! - `billing`: what the signed-in user's subscription allows (Vector's entitlements), behind its front door;
 //! - `auth`: sign-in, sessions, CSRF and the current user, one feature behind one front door;
 //! - `error` (`AppError`), `env` (reading the environment) and `client_ip` (which address a request comes
 //!   from; both server only) at the bottom.
 
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod pages;
 

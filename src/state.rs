@@ -11,6 +11,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use crate::auth::AuthService;
+use crate::billing::EntitlementsService;
 use crate::config::Config;
 use crate::error::AppError;
 
@@ -23,16 +24,19 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub auth: AuthService,
+    pub billing: EntitlementsService,
 }
 
 impl AppState {
     pub fn new(config: Config, db: PgPool, leptos_options: LeptosOptions) -> Self {
         let auth = AuthService::new(config.auth.clone(), db.clone());
+        let billing = EntitlementsService::new(config.billing.clone());
         Self {
             leptos_options,
             db,
             config: Arc::new(config),
             auth,
+            billing,
         }
     }
 

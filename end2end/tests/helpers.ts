@@ -7,6 +7,8 @@ export interface Person {
   firstName?: string;
   lastName?: string;
   picture?: string;
+  /** The dev auth proxy's billing stand-in: whether this user has a subscription (default: active). */
+  subscription?: "active" | "none";
 }
 
 /** Only the WASM sets this attribute: the page is hydrated and its buttons work. */
@@ -21,6 +23,7 @@ export async function fillProxyForm(page: Page, person: Person) {
   await page.getByLabel("First name").fill(person.firstName ?? "");
   await page.getByLabel("Last name").fill(person.lastName ?? "");
   await page.getByLabel("Picture URL").fill(person.picture ?? "");
+  await page.getByLabel("Subscription").selectOption(person.subscription ?? "active");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => url.origin === APP_URL && url.pathname !== "/auth/callback");
 }

@@ -5,15 +5,21 @@
 //! `POST /rotate`, which switches to a new key while the old one stays published for a while.
 //! Only loopback redirect URIs are accepted.
 //!
+//! It also stands in for Vector's billing API: `GET /api/user-billing/apps/{app id}/entitlements/` answers for
+//! the user in `X-Vector-UGA-User-Id` (with `X-UGA-Api-Token` checked), allowed or not as the sign-in form
+//! chose for that user; a refused answer links to `/billing/subscribe`, where the user can subscribe.
+//!
 //! Settings (environment): DEV_AUTH_PROXY_ADDR (127.0.0.1:3900), DEV_AUTH_PROXY_TOKEN_LIFETIME (seconds, 3600),
-//! DEV_AUTH_PROXY_OLD_KEY_SECONDS (how long a rotated-out key stays published, 600).
+//! DEV_AUTH_PROXY_OLD_KEY_SECONDS (how long a rotated-out key stays published, 600), DEV_AUTH_PROXY_API_TOKEN
+//! (the billing API's token, dev-api-token), DEV_AUTH_PROXY_ENTITLEMENTS (allow or deny: the form's default).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -59,6 +65,35 @@ struct Proxy {
     keys: Mutex<Vec<Key>>,
     token_lifetime: u64,
     old_key_lifetime: Duration,
+    /// Where browsers reach this proxy, for the links it gives out.
+    public_url: String,
+    billing: Billing,
+}
+
+/// The stand-in billing API's state.
+struct Billing {
+    api_token: String,
+    /// Whether a user signed in without saying has a subscription.
+    subscribed_by_default: bool,
+    /// Vector user id → has a subscription, as chosen on the sign-in form or the subscribe page.
+    subscribed: Mutex<HashMap<String, bool>>,
+}
+
+impl Billing {
+    fn is_subscribed(&self, user_id: &str) -> bool {
+        let subscribed = self.subscribed.lock().unwrap();
+        subscribed
+            .get(user_id)
+            .copied()
+            .unwrap_or(self.subscribed_by_default)
+    }
+
+    fn set_subscribed(&self, user_id: &str, subscribed: bool) {
+        self.subscribed
+            .lock()
+            .unwrap()
+            .insert(user_id.to_owned(), subscribed);
+    }
 }
 
 type Shared = Arc<Proxy>;
@@ -95,21 +130,45 @@ async fn run() -> Result<(), String> {
     let addr: SocketAddr = addr_text
         .parse()
         .map_err(|_| format!("DEV_AUTH_PROXY_ADDR={addr_text:?} is invalid: expected host:port such as 127.0.0.1:3900"))?;
+    let subscribed_by_default = match std::env::var("DEV_AUTH_PROXY_ENTITLEMENTS").as_deref() {
+        Err(_) | Ok("") | Ok("allow") => true,
+        Ok("deny") => false,
+        Ok(other) => {
+            return Err(format!(
+                "DEV_AUTH_PROXY_ENTITLEMENTS={other:?} is invalid: expected allow or deny"
+            ));
+        }
+    };
     let proxy = Arc::new(Proxy {
         keys: Mutex::new(vec![Key::generate()]),
         token_lifetime: setting("DEV_AUTH_PROXY_TOKEN_LIFETIME", 3600)?,
         old_key_lifetime: Duration::from_secs(setting("DEV_AUTH_PROXY_OLD_KEY_SECONDS", 600)?),
+        public_url: format!("http://{addr}"),
+        billing: Billing {
+            api_token: std::env::var("DEV_AUTH_PROXY_API_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "dev-api-token".into()),
+            subscribed_by_default,
+            subscribed: Mutex::default(),
+        },
     });
     let app = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route("/login", get(login_form).post(login))
         .route("/rotate", post(rotate))
+        .route(
+            "/api/user-billing/apps/{app_id}/entitlements/",
+            get(entitlements),
+        )
+        .route("/billing/subscribe", get(subscribe_form).post(subscribe))
         .with_state(proxy);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(
-        "dev auth proxy on http://{addr} (set VECTOR_AUTH_PROXY_URL=http://{addr} in the app)"
+        "dev auth proxy on http://{addr} (set VECTOR_AUTH_PROXY_URL=http://{addr} in the app; for billing also \
+         VECTOR_API_URL=http://{addr}, VITE_APP_ID and VECTOR_API_TOKEN=<DEV_AUTH_PROXY_API_TOKEN>)"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -159,6 +218,8 @@ struct LoginForm {
     last_name: String,
     #[serde(default)]
     picture: String,
+    /// `active` or `none`; absent: DEV_AUTH_PROXY_ENTITLEMENTS decides.
+    subscription: Option<String>,
 }
 
 /// Only `http(s)://` URLs on the loopback interface: this proxy signs anyone in, so its tokens must never
@@ -177,7 +238,7 @@ fn loopback_redirect(uri: &str) -> Result<Url, &'static str> {
     Ok(url)
 }
 
-async fn login_form(Query(query): Query<LoginQuery>) -> Response {
+async fn login_form(State(proxy): State<Shared>, Query(query): Query<LoginQuery>) -> Response {
     let (Some(redirect_uri), Some(state)) = (query.redirect_uri, query.state) else {
         return (
             StatusCode::BAD_REQUEST,
@@ -199,10 +260,24 @@ async fn login_form(Query(query): Query<LoginQuery>) -> Response {
   <label>First name <input name="first_name" value="Ada"></label>
   <label>Last name <input name="last_name" value="Lovelace"></label>
   <label>Picture URL <input name="picture" type="url" placeholder="https://…"></label>
+  <label>Subscription <select name="subscription">
+    <option value="active"{active}>Active: the app's entitlements allow access</option>
+    <option value="none"{none}>None: access is refused, with a link to subscribe</option>
+  </select></label>
   <button type="submit">Sign in</button>
 </form>"#,
         redirect_uri = escape(&redirect_uri),
         state = escape(&state),
+        active = if proxy.billing.subscribed_by_default {
+            " selected"
+        } else {
+            ""
+        },
+        none = if proxy.billing.subscribed_by_default {
+            ""
+        } else {
+            " selected"
+        },
     );
     Html(page("Dev auth proxy: sign in", &form)).into_response()
 }
@@ -221,9 +296,15 @@ async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Resp
     }
     let now = jsonwebtoken::get_current_timestamp();
     let email = form.email.trim().to_owned();
+    let user_id = format!("dev-{}", email.to_ascii_lowercase());
+    match form.subscription.as_deref() {
+        Some("active") => proxy.billing.set_subscribed(&user_id, true),
+        Some("none") => proxy.billing.set_subscribed(&user_id, false),
+        _ => {}
+    }
     let claims = json!({
         "email": email,
-        "user_id": format!("dev-{}", email.to_ascii_lowercase()),
+        "user_id": user_id,
         "first_name": form.first_name.trim(),
         "last_name": form.last_name.trim(),
         "picture": form.picture.trim(),
@@ -242,6 +323,92 @@ async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Resp
         .finish();
     redirect.set_fragment(Some(&fragment));
     Redirect::to(redirect.as_str()).into_response()
+}
+
+/// Vector's entitlements for the user in `X-Vector-UGA-User-Id`: the platform allowed while they have a
+/// subscription (reusable for a minute), refused with a link to subscribe otherwise (not reusable, so the app
+/// sees a new subscription at once).
+async fn entitlements(
+    State(proxy): State<Shared>,
+    Path(app_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    if header("x-uga-api-token") != proxy.billing.api_token {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "detail": "Invalid API token." })),
+        )
+            .into_response();
+    }
+    let user_id = header("x-vector-uga-user-id");
+    if user_id.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "detail": "X-Vector-UGA-User-Id is required." })),
+        )
+            .into_response();
+    }
+    let allowed = proxy.billing.is_subscribed(user_id);
+    let (status, redirect_link, expires_at) = if allowed {
+        let in_a_minute = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+        let expires_at = in_a_minute
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("a current time formats as RFC 3339");
+        ("active", Value::Null, json!(expires_at))
+    } else {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("user_id", user_id)
+            .append_pair("app_id", &app_id)
+            .finish();
+        let link = format!("{}/billing/subscribe?{query}", proxy.public_url);
+        ("none", json!(link), Value::Null)
+    };
+    Json(json!({
+        "entitlements": [{
+            "type": "platform",
+            "status": status,
+            "allowed": allowed,
+            "redirect_link": redirect_link,
+        }],
+        "cache": { "expires_at": expires_at, "version": "dev" },
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct SubscribeParams {
+    user_id: String,
+    #[serde(default)]
+    app_id: String,
+}
+
+async fn subscribe_form(Query(params): Query<SubscribeParams>) -> Response {
+    let form = format!(
+        r#"<p>Subscribe <strong>{user}</strong> to the app <strong>{app}</strong>?</p>
+<form method="post" action="/billing/subscribe">
+  <input type="hidden" name="user_id" value="{user}">
+  <input type="hidden" name="app_id" value="{app}">
+  <button type="submit">Subscribe</button>
+</form>"#,
+        user = escape(&params.user_id),
+        app = escape(&params.app_id),
+    );
+    Html(page("Dev billing: subscribe", &form)).into_response()
+}
+
+async fn subscribe(State(proxy): State<Shared>, Form(params): Form<SubscribeParams>) -> Response {
+    proxy.billing.set_subscribed(&params.user_id, true);
+    Html(page(
+        "Subscribed",
+        "<p>The subscription is active. Go back to the app and reload the page.</p>",
+    ))
+    .into_response()
 }
 
 fn refused(why: &str) -> Response {

@@ -2,4 +2,5 @@
 //! (`pub mod my_page;`) and give it a `<Route>` in `app.rs`.
 
 pub mod home;
+pub mod members;
 pub mod notes;

@@ -16,6 +16,7 @@ use super::headers::{SecurityHeaders, security_headers};
 use super::health;
 use crate::app::{App, shell};
 use crate::auth;
+use crate::billing;
 use crate::error::server_fn_error_status;
 use crate::state::AppState;
 
@@ -33,13 +34,15 @@ fn page_routes() -> Vec<AxumRouteListing> {
 
 pub fn router(state: AppState) -> Router {
     let security = SecurityHeaders::new(&state.config);
-    // Server functions and page renders find the state (`AppState::from_context`) and the auth service
-    // (auth's server functions) in their context, and pages a nonce for their scripts.
+    // Server functions and page renders find the state (`AppState::from_context`) and the auth and billing
+    // services (their features' server functions) in their context, and pages a nonce for their scripts.
     let context = {
         let auth = state.auth.clone();
+        let billing = state.billing.clone();
         let security = security.clone();
         move || {
             provide_context(auth.clone());
+            provide_context(billing.clone());
             security.provide_nonce();
         }
     };
@@ -72,6 +75,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
+        .merge(billing::routes())
         .merge(assets::bundle_routes(&state.leptos_options))
         .merge(pages)
         .with_state(state);

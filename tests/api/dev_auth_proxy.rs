@@ -1,8 +1,10 @@
-//! The dev auth proxy binary: loopback-only redirects, the token it issues, and key rotation.
+//! The dev auth proxy binary: loopback-only redirects, the token it issues, key rotation, and its stand-in
+//! for Vector's billing API.
 
 use serde_json::Value;
+use sqlx::PgPool;
 
-use crate::support::{DevAuthProxy, fragment_params};
+use crate::support::{DevAuthProxy, TestApp, base_env, fragment_params};
 
 fn start_proxy() -> DevAuthProxy {
     DevAuthProxy::start(&[("DEV_AUTH_PROXY_TOKEN_LIFETIME", "120")])
@@ -143,6 +145,74 @@ async fn signing_in_redirects_with_a_token_and_the_state_and_rotation_keeps_the_
         [kid(&second), kid(&first)],
         "the new key first, the old one still published"
     );
+}
+
+#[sqlx::test]
+async fn the_proxy_answers_for_vectors_billing_api(db: PgPool) {
+    let proxy = DevAuthProxy::start(&[("DEV_AUTH_PROXY_API_TOKEN", "dev-token")]);
+    let env = base_env()
+        .with("VECTOR_AUTH_PROXY_URL", &proxy.url)
+        .with("VECTOR_API_URL", &proxy.url)
+        .with("VITE_APP_ID", "app-1")
+        .with("VECTOR_API_TOKEN", "dev-token");
+    let app = TestApp::start(db, env).await;
+    let entitlements = |session: crate::support::Session| {
+        let request = app
+            .get("/api/accounts/billing/entitlements/")
+            .header("cookie", session.cookie_header());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+
+    // Subscribed unless the sign-in form says otherwise; the answer may be reused for a minute.
+    let ada = app.sign_in(&proxy.token("ada@example.com").await).await;
+    let answer = entitlements(ada).await;
+    assert_eq!(answer["entitlements"][0]["allowed"], true, "{answer}");
+    assert!(answer["cache"]["expires_at"].is_string(), "{answer}");
+
+    let bob_token = proxy
+        .token_with("bob@example.com", &[("subscription", "none")])
+        .await;
+    let bob = app.sign_in(&bob_token).await;
+    let answer = entitlements(bob.clone()).await;
+    assert_eq!(answer["entitlements"][0]["allowed"], false, "{answer}");
+    let link = answer["entitlements"][0]["redirect_link"].as_str().unwrap();
+    assert_eq!(
+        link,
+        format!(
+            "{}/billing/subscribe?user_id=dev-bob%40example.com&app_id=app-1",
+            proxy.url
+        )
+    );
+    let page = proxy.http.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Subscribe"));
+    let subscribed = proxy
+        .http
+        .post(format!("{}/billing/subscribe", proxy.url))
+        .form(&[("user_id", "dev-bob@example.com"), ("app_id", "app-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subscribed.status(), 200);
+    // A refusal is not reused, so the new subscription counts at once.
+    let answer = entitlements(bob).await;
+    assert_eq!(answer["entitlements"][0]["allowed"], true, "{answer}");
+
+    let without_token = proxy
+        .http
+        .get(format!(
+            "{}/api/user-billing/apps/app-1/entitlements/",
+            proxy.url
+        ))
+        .header("x-vector-uga-user-id", "dev-ada@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_token.status(), 403);
 }
 
 fn urlencode(text: &str) -> String {

@@ -6,6 +6,7 @@ mod connections;
 mod contract;
 mod csrf;
 mod dev_auth_proxy;
+mod entitlements;
 mod forgery;
 mod fuzz;
 mod headers;

@@ -68,15 +68,20 @@ impl DevAuthProxy {
 
     /// A proxy token for `email`, from the sign-in form (the token travels in the redirect's fragment).
     pub async fn token(&self, email: &str) -> String {
-        let response = self
-            .submit_sign_in(&[
-                ("redirect_uri", "http://127.0.0.1/auth/callback"),
-                ("state", "test"),
-                ("email", email),
-                ("first_name", "Test"),
-                ("last_name", "User"),
-            ])
-            .await;
+        self.token_with(email, &[]).await
+    }
+
+    /// `token`, with more fields of the sign-in form (`("subscription", "none")`, say).
+    pub async fn token_with(&self, email: &str, fields: &[(&str, &str)]) -> String {
+        let mut form = vec![
+            ("redirect_uri", "http://127.0.0.1/auth/callback"),
+            ("state", "test"),
+            ("email", email),
+            ("first_name", "Test"),
+            ("last_name", "User"),
+        ];
+        form.extend_from_slice(fields);
+        let response = self.submit_sign_in(&form).await;
         let location = response
             .headers()
             .get("location")

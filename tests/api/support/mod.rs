@@ -2,10 +2,12 @@
 //! - `app`: the real router on loopback over a fresh Postgres database (from `#[sqlx::test]`); a test
 //!   starts with `let app = spawn_app(db).await;` and `let session = app.sign_in_as("ada@example.com").await;`
 //! - `proxy`: a stand-in for the auth proxy's JWKS, served over loopback with keys generated here;
+//! - `billing`: a stand-in for Vector's billing API (entitlements), with failure modes;
 //! - `relay`: a relay between the app and Postgres that can cut the database off or slow it down;
 //! - `dev_auth_proxy`: the dev auth proxy binary as a process (shared with the benchmarks).
 
 mod app;
+mod billing;
 // Shared with the benchmarks, which use other parts of it.
 #[allow(dead_code)]
 #[path = "../../common/dev_auth_proxy.rs"]
@@ -14,6 +16,7 @@ mod proxy;
 mod relay;
 
 pub use app::*;
+pub use billing::*;
 pub use dev_auth_proxy::*;
 pub use proxy::*;
 pub use relay::*;
