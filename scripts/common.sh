@@ -36,13 +36,28 @@ ensure_rust_tools() {
     rustup target add wasm32-unknown-unknown
   fi
   if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes about 10 minutes, once)"
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+    cargo_install cargo-leptos "$CARGO_LEPTOS_VERSION" "25 minutes on 2 cores"
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
-    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
-    cargo install wasm-bindgen-cli --locked --version "$WASM_BINDGEN_VERSION"
+    cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" "3 minutes on 2 cores"
   fi
+}
+
+# cargo_install CRATE VERSION DURATION: a prebuilt binary through cargo-binstall when it is installed and finds
+# one, else a build from source (DURATION says how long that took on the machine the figures come from).
+cargo_install() {
+  local crate="$1" version="$2" duration="$3" started=$SECONDS
+  if cargo binstall -V >/dev/null 2>&1; then
+    say "installing $crate $version with cargo-binstall"
+    # binstall would fall back to compiling by itself, silently: that is done below, saying so.
+    if cargo binstall --no-confirm --locked --disable-strategies compile "$crate@$version"; then
+      return
+    fi
+    say "cargo-binstall found no prebuilt $crate $version: building it from source"
+  fi
+  say "installing $crate $version from source, once: about $duration (cargo lists each crate as it compiles)"
+  cargo install "$crate" --locked --version "$version"
+  say "installed $crate $version in $(( (SECONDS - started + 30) / 60 )) min"
 }
 
 # npm ci in a folder unless its node_modules already matches its package-lock.json.

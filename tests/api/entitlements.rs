@@ -303,3 +303,38 @@ async fn the_server_function_answers_the_same_with_safe_links_only(db: PgPool) {
         "a javascript: link never reaches the page"
     );
 }
+
+#[sqlx::test]
+async fn the_members_page_is_rendered_for_subscribers_only(db: PgPool) {
+    let billing = TestBilling::start(BillingMode::Answer(entitlements(true, None))).await;
+    let app = spawn_billed_app(db, &billing, &[]).await;
+    let session = app.sign_in_as("ada@example.com").await;
+    let members_page = || async {
+        let response = app
+            .get("/members")
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    };
+
+    let html = members_page().await;
+    assert!(html.contains(r#"data-testid="members-area""#), "{html}");
+    assert!(!html.contains("entitlement-required"), "{html}");
+    // The answer is not reusable (no expires_at), so this counts the checks a render makes.
+    assert_eq!(billing.calls(), 1, "one check per render");
+
+    billing.set_mode(BillingMode::Answer(entitlements(false, None)));
+    let html = members_page().await;
+    assert!(!html.contains(r#"data-testid="members-area""#), "{html}");
+    assert!(
+        html.contains(r#"data-testid="entitlement-required""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"href="https://govector.example/plans""#),
+        "{html}"
+    );
+}
