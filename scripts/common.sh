@@ -36,7 +36,7 @@ ensure_rust_tools() {
     rustup target add wasm32-unknown-unknown
   fi
   if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
-    cargo_install cargo-leptos "$CARGO_LEPTOS_VERSION" "25 minutes on 2 cores"
+    cargo_install cargo-leptos "$CARGO_LEPTOS_VERSION" "20 minutes on 2 cores"
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
     cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" "3 minutes on 2 cores"

@@ -19,11 +19,11 @@ pub fn provide_auth() -> Auth {
     auth
 }
 
-/// Sends the browser to the auth proxy's sign-in page, to come back to `return_to`. Does nothing in dev
-/// mode, where there is no proxy.
+/// Sends the browser to the auth proxy's sign-in page, to come back to `return_to` (in a frame: opens it in a
+/// popup). Does nothing in dev mode, where there is no proxy.
 fn sign_in(auth: Auth, return_to: &str) {
     if let Some(login_url) = auth.login_url() {
-        hydrate::begin_sign_in(&login_url, &safe_return_path(return_to));
+        hydrate::begin_sign_in(auth, &login_url, &safe_return_path(return_to));
     }
 }
 
@@ -101,7 +101,14 @@ pub fn UserMenu() -> impl IntoView {
                         </div>
                     })
                 }
-                None if auth.signed_out() => EitherOf3::B(view! { <SignInButton/> }),
+                None if auth.signed_out() => EitherOf3::B(view! {
+                    <div class="user-area">
+                        {move || auth.sign_in_error().map(|message| view! {
+                            <p class="form-error" role="alert" data-testid="popup-sign-in-error">{message}</p>
+                        })}
+                        <SignInButton/>
+                    </div>
+                }),
                 None => EitherOf3::C(()),
             }}
         </Transition>
@@ -136,9 +143,10 @@ fn Avatar(user: User) -> impl IntoView {
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = Auth::get();
     let here = current_page();
-    // Straight to the sign-in page when the page loads signed out; after a sign-out, wait for a click.
+    // Straight to the sign-in page when the page loads signed out; after a sign-out, wait for a click. In a
+    // frame, always wait: the sign-in opens a popup, which browsers allow only on a click.
     Effect::new(move |_| {
-        if auth.signed_out() && !auth.signed_out_since_load() {
+        if auth.signed_out() && !auth.signed_out_since_load() && !hydrate::is_framed() {
             sign_in(auth, &here());
         }
     });

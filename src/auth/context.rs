@@ -19,6 +19,8 @@ pub struct Auth {
     /// the time the server said it had left. Kept apart from `local` so that a refresh, which changes only
     /// this, re-renders nothing (a protected page would otherwise lose what the user was typing).
     expiry: RwSignal<Option<i64>>,
+    /// Why the last sign-in started on this page did not complete (a framed app's popup sign-in).
+    sign_in_error: RwSignal<Option<String>>,
 }
 
 impl Auth {
@@ -28,6 +30,7 @@ impl Auth {
             status: Resource::new_blocking(|| (), |_| session_status()),
             local: RwSignal::new(None),
             expiry: RwSignal::new(None),
+            sign_in_error: RwSignal::new(None),
         };
         provide_context(auth);
         auth
@@ -95,6 +98,16 @@ impl Auth {
     /// The error that kept the status from loading (for example, the database is down).
     pub fn status_error(&self) -> Option<AppError> {
         self.status.get().and_then(Result::err)
+    }
+
+    /// Why the last sign-in started on this page failed, if it did. Reactive.
+    pub fn sign_in_error(&self) -> Option<String> {
+        self.sign_in_error.get()
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub(super) fn set_sign_in_error(&self, error: Option<String>) {
+        self.sign_in_error.set(error);
     }
 
     /// When the current access token expires by this browser's clock (Unix seconds), refreshes included;

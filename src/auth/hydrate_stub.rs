@@ -19,7 +19,11 @@ where
     call().await
 }
 
-pub fn begin_sign_in(_login_url: &str, _return_to: &str) {}
+pub fn begin_sign_in(_auth: Auth, _login_url: &str, _return_to: &str) {}
+
+pub fn is_framed() -> bool {
+    false
+}
 
 pub fn announce_signed_out() {}
 

@@ -1,4 +1,5 @@
-//! The browser side of the session: silent refresh, cross-tab sync and the sign-in redirects.
+//! The browser side of the session: silent refresh, cross-tab sync and the sign-in redirects (a popup when the
+//! app is framed: `popup`).
 //!
 //! The access token is refreshed ahead of its expiry, on return to a hidden tab, and once after a 401
 //! (`with_refresh`). Only one tab refreshes at a time (a Web Lock, in `session_sync.js`); the others learn
@@ -7,6 +8,8 @@
 //! Times come from this browser's clock only: the server says how long a token has left, never when it
 //! expires, so a clock minutes off changes nothing. And no tab refreshes twice within
 //! `MIN_REFRESH_INTERVAL`, measured on the monotonic clock, whatever the wall clock does.
+
+mod popup;
 
 use std::time::Duration;
 
@@ -298,25 +301,32 @@ fn random_state() -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Sends the browser to the auth proxy's sign-in page, to come back to `return_to` (a same-origin path).
-pub fn begin_sign_in(login_url: &str, return_to: &str) {
+pub use popup::is_framed;
+
+/// Sends the browser to the auth proxy's sign-in page, to come back to `return_to` (a same-origin path); in a
+/// frame, opens the sign-in page in a popup instead and stays where it is.
+pub fn begin_sign_in(auth: Auth, login_url: &str, return_to: &str) {
     // Without randomness the state would be guessable: better no sign-in than a forgeable one.
     let Some(state) = random_state() else {
         leptos::logging::error!("sign-in: this browser offers no secure random numbers");
         return;
     };
-    if let Some(storage) = session_storage() {
-        let _ = storage.set_item(STATE, &state);
-        let _ = storage.set_item(RETURN_TO, return_to);
-    }
     let origin = window().location().origin().unwrap_or_default();
     let redirect_uri = format!("{origin}{CALLBACK_PATH}");
     let separator = if login_url.contains('?') { '&' } else { '?' };
     let url = format!(
-        "{login_url}{separator}redirect_uri={}&state={}",
-        js_sys::encode_uri_component(&redirect_uri),
-        js_sys::encode_uri_component(&state)
+        "{login_url}{separator}redirect_uri={}",
+        js_sys::encode_uri_component(&redirect_uri)
     );
+    if is_framed() {
+        popup::begin(auth, &url, state);
+        return;
+    }
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(STATE, &state);
+        let _ = storage.set_item(RETURN_TO, return_to);
+    }
+    let url = format!("{url}&state={}", js_sys::encode_uri_component(&state));
     let _ = window().location().assign(&url);
 }
 
@@ -346,6 +356,13 @@ pub fn complete_sign_in(
         ));
         return;
     };
+    // A popup a framed page opened: the token is the frame's to exchange.
+    if let Some(state) = params.state.filter(|state| popup::is_popup_state(state)) {
+        if let Err(message) = popup::hand_over(token, state) {
+            error.set(Some(message));
+        }
+        return;
+    }
     if !params.state_matches {
         error.set(Some(
             "This sign-in response does not belong to a sign-in started here (state mismatch)."
@@ -374,6 +391,7 @@ pub fn complete_sign_in(
 /// What the proxy sent back to `/auth/callback`.
 struct CallbackParams {
     token: Option<String>,
+    state: Option<String>,
     state_matches: bool,
     return_to: String,
 }
@@ -407,6 +425,7 @@ fn take_callback_params() -> CallbackParams {
     CallbackParams {
         token,
         state_matches: matches!((&state, &stored), (Some(s), Some(expected)) if s == expected),
+        state,
         return_to: safe_return_path(&return_to),
     }
 }

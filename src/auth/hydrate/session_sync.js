@@ -3,14 +3,20 @@
 
 // Runs `task` (a function returning a Promise) while holding the named lock, so only one tab refreshes at a
 // time. Waiting for the lock gives up after `timeoutMs` (a tab stuck mid-refresh must not block the others)
-// and then runs the task anyway; browsers without Web Locks run it at once.
+// and then runs the task anyway. Browsers without Web Locks, and frames denied them (a third-party iframe where
+// the browser blocks third-party storage: SecurityError), run it at once: the server accepts a refresh token
+// presented twice within its grace period, so the lock only saves requests.
 export function withLock(name, timeoutMs, task) {
   if (!navigator.locks) {
     return task();
   }
-  const signal = timeoutSignal(timeoutMs);
-  return navigator.locks.request(name, { signal }, () => task()).catch((error) => {
-    if (error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+  let started = false;
+  const run = () => {
+    started = true;
+    return task();
+  };
+  return navigator.locks.request(name, { signal: timeoutSignal(timeoutMs) }, run).catch((error) => {
+    if (!started) {
       return task();
     }
     throw error;
