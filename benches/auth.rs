@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use app::auth::{
-    AuthConfig, AuthService, Credentials, JwksClient, ProxyTokenVerifier, session_cookies,
+    AuthConfig, AuthService, Client, Credentials, JwksClient, ProxyTokenVerifier, session_cookies,
 };
 use app::config::Config;
 use app::env::Env;
@@ -68,7 +68,10 @@ fn benches(c: &mut Criterion) {
     // Request authentication: the access token's check plus the user lookup a request needs.
     let auth = AuthService::new(auth_config(&setup.env), setup.db.clone());
     let sign_in = rt
-        .block_on(auth.exchange(&setup.proxy_token))
+        .block_on(auth.exchange(
+            &setup.proxy_token,
+            &Client::new([127, 0, 0, 1].into(), Some("criterion")),
+        ))
         .expect("exchange");
     let credentials = Credentials {
         access_cookie: Some(sign_in.session.access.clone()),

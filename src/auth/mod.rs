@@ -27,15 +27,16 @@ pub use components::{AuthCallback, RequireUser, UserMenu, provide_auth};
 pub use context::Auth;
 pub use hydrate::with_refresh;
 pub use server_fns::{
-    CurrentSession, ExchangeToken, Logout, RefreshSession, SessionStatus, current_session,
-    exchange_token, logout, refresh_session, session_status,
+    CurrentSession, EndAllSessions, EndOtherSessions, EndSession, ExchangeToken, ListSessions,
+    Logout, RefreshSession, SessionStatus, current_session, end_all_sessions, end_other_sessions,
+    end_session, exchange_token, list_sessions, logout, refresh_session, session_status,
 };
-pub use types::{AuthStatus, SessionInfo, User};
+pub use types::{AuthStatus, SessionInfo, SessionRecord, User};
 
 #[cfg(feature = "ssr")]
 pub use ssr::{
-    AuthConfig, AuthError, AuthService, CookieSettings, Credentials, CsrfGuard, CurrentUser,
-    Deleted, JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey, SignIn,
-    csrf_protect, refresh_before_render, require_current_user, require_user, routes,
+    AuthConfig, AuthError, AuthService, Client, CookieSettings, Credentials, CsrfGuard,
+    CurrentUser, Deleted, JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey,
+    SignIn, Which, csrf_protect, refresh_before_render, require_current_user, require_user, routes,
     session_cookies,
 };

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{AuthStatus, SessionInfo};
+use super::types::{AuthStatus, SessionInfo, SessionRecord};
 use crate::error::AppError;
 
 /// Exchanges a proxy token (from the sign-in callback) for a session.
@@ -38,4 +38,43 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn session_status() -> Result<AuthStatus, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
     Ok(request.status().await?)
+}
+
+/// The signed-in user's live sessions (theirs only), the one asking marked current.
+#[server]
+pub async fn list_sessions() -> Result<Vec<SessionRecord>, AppError> {
+    let request = super::ssr::RequestAuth::from_context().await?;
+    Ok(request.sessions().await?)
+}
+
+/// Ends one of the user's sessions: its access tokens are refused at once, on every instance within seconds.
+/// 404 for an id that is not one of the user's live sessions. Ending this one signs this browser out.
+#[server]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    let request = super::ssr::RequestAuth::from_context().await?;
+    let id = id
+        .parse()
+        .map_err(|_| super::ssr::AuthError::SessionNotFound)?;
+    request.end_sessions(super::ssr::Which::One(id)).await?;
+    Ok(())
+}
+
+/// Ends every session of the user but this one; returns how many ended.
+#[server]
+pub async fn end_other_sessions() -> Result<usize, AppError> {
+    let request = super::ssr::RequestAuth::from_context().await?;
+    let current = request.current_user().await?;
+    let this_one = current
+        .session_id
+        .ok_or(super::ssr::AuthError::SessionNotFound)?;
+    Ok(request
+        .end_sessions(super::ssr::Which::AllBut(this_one))
+        .await?)
+}
+
+/// Ends every session of the user, this one included (its cookies are deleted); returns how many ended.
+#[server]
+pub async fn end_all_sessions() -> Result<usize, AppError> {
+    let request = super::ssr::RequestAuth::from_context().await?;
+    Ok(request.end_sessions(super::ssr::Which::All).await?)
 }

@@ -36,3 +36,19 @@ pub struct AuthStatus {
     /// page another site sent the browser to): the browser refreshes once hydrated.
     pub may_refresh: bool,
 }
+
+/// One of the signed-in user's sessions (a sign-in on some device), as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub id: String,
+    /// "Firefox on Windows", from the user agent.
+    pub device: String,
+    pub user_agent: String,
+    pub ip_address: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339: the last sign-in or refresh (about once per access-token lifetime while in use).
+    pub last_active_at: String,
+    /// The session of the request that asked.
+    pub current: bool,
+}

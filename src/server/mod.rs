@@ -92,6 +92,7 @@ pub async fn run() -> Result<(), StartupError> {
     let limits = config.server.clone();
     let state = AppState::new(config, db, leptos_options);
     tokio::spawn(clean_up(state.auth.clone()));
+    tokio::spawn(state.auth.clone().watch_ended_sessions());
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;

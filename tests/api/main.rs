@@ -1,6 +1,7 @@
 //! Integration tests: the real router over HTTP on loopback, real Postgres (a fresh database per test,
 //! from `#[sqlx::test]` and DATABASE_URL) and a JWKS served over loopback with keys generated here.
 
+mod account_sessions;
 mod assets;
 mod connections;
 mod contract;

@@ -38,6 +38,8 @@ pub struct AuthConfig {
     /// How long a user looked up for a request is reused before Postgres is asked again; zero turns the
     /// cache off. At most the access-token lifetime, so a deactivated user loses access within it.
     pub user_cache_ttl: Duration,
+    /// How often each instance asks which sessions ended, for the notifications it may have missed.
+    pub session_sync_interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +209,7 @@ impl AuthConfig {
             jwks_refetch_cooldown: env.seconds("JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             jwks_max_stale: env.seconds("JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,
             user_cache_ttl: Duration::from_secs(user_cache_seconds),
+            session_sync_interval: env.seconds("SESSION_SYNC_SECONDS", 5, 1..=60)?,
         })
     }
 

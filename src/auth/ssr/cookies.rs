@@ -9,6 +9,7 @@ use tower_cookies::{Cookie, Cookies};
 use super::config::{AuthConfig, CookieSettings};
 use super::error::AuthError;
 use super::service::{AuthService, NewSession, SignIn, seconds_until};
+use super::sessions::Client;
 
 /// govector-auth's name for the cookie holding the proxy token.
 pub const PROXY_TOKEN_COOKIE: &str = "uga_jwt";
@@ -78,8 +79,9 @@ pub async fn refresh_into_jar(
     jar: &Cookies,
     auth: &AuthService,
     refresh_token: Option<&str>,
+    client: &Client,
 ) -> Result<NewSession, AuthError> {
-    match auth.refresh(refresh_token).await {
+    match auth.refresh(refresh_token, client).await {
         Ok(session) => {
             set_session(jar, auth.config(), &session);
             Ok(session)

@@ -20,6 +20,11 @@ pub enum AuthError {
     RefreshTokenReused,
     #[error("User not found.")]
     UserNotFound,
+    /// The access token's session was ended (signed out elsewhere, or ended from the account page).
+    #[error("This session has ended. Sign in again.")]
+    SessionEnded,
+    #[error("Session not found.")]
+    SessionNotFound,
     #[error("User is inactive")]
     UserInactive,
     #[error("No token provided.")]
@@ -65,6 +70,7 @@ impl AuthError {
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused
             | Self::UserNotFound
+            | Self::SessionEnded
             | Self::UserInactive
             | Self::InvalidProxyToken
             | Self::ExpiredProxyToken => StatusCode::UNAUTHORIZED,
@@ -73,6 +79,7 @@ impl AuthError {
             }
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::SessionNotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

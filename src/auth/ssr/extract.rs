@@ -15,7 +15,8 @@ use super::config::AuthConfig;
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
 use super::service::{AuthService, Credentials, CurrentUser, seconds_until};
-use crate::auth::types::{AuthStatus, SessionInfo, User};
+use super::sessions::{Client, Which};
+use crate::auth::types::{AuthStatus, SessionInfo, SessionRecord, User};
 use crate::error::AppError;
 
 /// The credentials in a request's cookies and `Authorization` header.
@@ -63,6 +64,14 @@ pub fn client_ip(config: &AuthConfig, peer: &Peer, headers: &HeaderMap) -> IpAdd
     config.trusted_proxies.client_ip(peer, headers)
 }
 
+/// The client's address and user agent, as a session records them.
+pub fn client(config: &AuthConfig, peer: &Peer, headers: &HeaderMap) -> Client {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok());
+    Client::new(client_ip(config, peer, headers), user_agent)
+}
+
 /// Extractor: the signed-in user, or a 401 `{"detail": …}`.
 impl<S> FromRequestParts<S> for CurrentUser
 where
@@ -87,7 +96,7 @@ pub struct RequestAuth {
     auth: AuthService,
     jar: Cookies,
     credentials: Credentials,
-    client: IpAddr,
+    client: Client,
     response: Option<ResponseOptions>,
 }
 
@@ -107,7 +116,7 @@ impl RequestAuth {
                 AuthError::Internal
             })?;
         let credentials = credentials(auth.config(), &jar, &headers);
-        let client = client_ip(auth.config(), &peer, &headers);
+        let client = client(auth.config(), &peer, &headers);
         Ok(Self {
             auth,
             jar,
@@ -119,7 +128,7 @@ impl RequestAuth {
 
     /// Counts a sign-in or refresh against the client's budget; past it, 429 with `Retry-After`.
     fn count_sign_in(&self) -> Result<(), AuthError> {
-        self.auth.count_sign_in(self.client).inspect_err(|e| {
+        self.auth.count_sign_in(self.client.ip).inspect_err(|e| {
             if let (Some((name, value)), Some(response)) = (e.retry_after(), &self.response) {
                 response.insert_header(name, value);
             }
@@ -148,7 +157,7 @@ impl RequestAuth {
     /// Exchanges a proxy token for a session and sets its cookies.
     pub async fn exchange(&self, token: String) -> Result<SessionInfo, AuthError> {
         self.count_sign_in()?;
-        let sign_in = self.auth.exchange(&token).await?;
+        let sign_in = self.auth.exchange(&token, &self.client).await?;
         set_sign_in(&self.jar, self.auth.config(), &sign_in, &token);
         Ok(self.session_info(sign_in.user, Some(sign_in.session.access_expires_at)))
     }
@@ -160,6 +169,7 @@ impl RequestAuth {
             &self.jar,
             &self.auth,
             self.credentials.refresh_cookie.as_deref(),
+            &self.client,
         )
         .await?;
         let credentials = Credentials {
@@ -177,6 +187,28 @@ impl RequestAuth {
             .await?;
         clear_session(&self.jar, self.auth.config());
         Ok(())
+    }
+
+    /// The signed-in user's sessions, this one marked current.
+    pub async fn sessions(&self) -> Result<Vec<SessionRecord>, AuthError> {
+        let current = self.current_user().await?;
+        self.auth.sessions(&current).await
+    }
+
+    /// Ends the user's sessions that `which` names; ending this request's own session (or all of them) also
+    /// deletes its cookies. Returns how many ended.
+    pub async fn end_sessions(&self, which: Which) -> Result<usize, AuthError> {
+        let current = self.current_user().await?;
+        let ended = self.auth.end_sessions(&current, which).await?;
+        let this_one = match which {
+            Which::One(id) => current.session_id == Some(id),
+            Which::AllBut(_) => false,
+            Which::All => true,
+        };
+        if this_one {
+            clear_session(&self.jar, self.auth.config());
+        }
+        Ok(ended)
     }
 
     /// The session for rendering: signed out is an answer here, not an error.

@@ -2,19 +2,20 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower_cookies::Cookies;
 
 use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
-use super::extract::{Peer, client_ip, credentials};
+use super::extract::{Peer, client, credentials};
 use super::service::{AuthService, CurrentUser};
-use crate::auth::types::User;
+use super::sessions::Which;
+use crate::auth::types::{SessionRecord, User};
 use crate::error::is_body_timeout;
 
 /// govector-auth's routes, for any router state that holds an `AuthService`.
@@ -33,6 +34,12 @@ where
         .route("/api/accounts/auth/refresh", post(refresh))
         .route("/api/accounts/me/", get(me))
         .route("/api/accounts/logout/", post(logout))
+        .route("/api/accounts/sessions/", get(sessions))
+        .route("/api/accounts/sessions/{id}", delete(end_session))
+        .route(
+            "/api/accounts/sessions/revoke-others/",
+            post(end_other_sessions),
+        )
 }
 
 /// The largest body the exchange reads: a proxy token is at most 8 KB.
@@ -46,14 +53,15 @@ async fn exchange(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AuthError> {
-    auth.count_sign_in(client_ip(auth.config(), &peer, &headers))?;
+    let client = client(auth.config(), &peer, &headers);
+    auth.count_sign_in(client.ip)?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
         _ if is_body_timeout(&rejection) => AuthError::BodyTimeout,
         _ => AuthError::BadRequest(rejection.body_text()),
     })?;
     let token = token_from_body(&headers, &body)?;
-    let sign_in = auth.exchange(&token).await?;
+    let sign_in = auth.exchange(&token, &client).await?;
     set_sign_in(&jar, auth.config(), &sign_in, &token);
     Ok(Json(json!({ "user": sign_in.user })))
 }
@@ -107,11 +115,12 @@ async fn refresh(
     peer: Peer,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(e) = auth.count_sign_in(client_ip(auth.config(), &peer, &headers)) {
+    let client = client(auth.config(), &peer, &headers);
+    if let Err(e) = auth.count_sign_in(client.ip) {
         return e.into_response();
     }
     let credentials = credentials(auth.config(), &jar, &headers);
-    match refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await {
+    match refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref(), &client).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),
     }
@@ -133,4 +142,38 @@ async fn logout(
     auth.logout(credentials.refresh_cookie.as_deref()).await?;
     clear_session(&jar, auth.config());
     Ok(Json(json!({ "detail": "Logged out." })))
+}
+
+/// `GET /api/accounts/sessions/` → the signed-in user's live sessions, the one asking marked `current`.
+async fn sessions(
+    State(auth): State<AuthService>,
+    current: CurrentUser,
+) -> Result<Json<Vec<SessionRecord>>, AuthError> {
+    Ok(Json(auth.sessions(&current).await?))
+}
+
+/// `DELETE /api/accounts/sessions/{id}` → 204; 404 unless it is one of the user's live sessions. Ending the
+/// session the request belongs to also deletes its cookies.
+async fn end_session(
+    State(auth): State<AuthService>,
+    jar: Cookies,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AuthError> {
+    let id = id.parse().map_err(|_| AuthError::SessionNotFound)?;
+    auth.end_sessions(&current, Which::One(id)).await?;
+    if current.session_id == Some(id) {
+        clear_session(&jar, auth.config());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/accounts/sessions/revoke-others/` → `{"revoked": n}`: every other session of the user ended.
+async fn end_other_sessions(
+    State(auth): State<AuthService>,
+    current: CurrentUser,
+) -> Result<Json<Value>, AuthError> {
+    let this_one = current.session_id.ok_or(AuthError::SessionNotFound)?;
+    let revoked = auth.end_sessions(&current, Which::AllBut(this_one)).await?;
+    Ok(Json(json!({ "revoked": revoked })))
 }

@@ -13,7 +13,7 @@ use axum::response::Response;
 use tower_cookies::Cookies;
 
 use super::cookies::refresh_into_jar;
-use super::extract::{Peer, client_ip, credentials};
+use super::extract::{Peer, client, credentials};
 use super::service::AuthService;
 
 pub async fn refresh_before_render(
@@ -29,16 +29,16 @@ pub async fn refresh_before_render(
             .access_cookie
             .as_deref()
             .is_some_and(|token| auth.access_token_is_valid(token));
+        let client = client(auth.config(), &peer, request.headers());
         // A page load's refresh counts against the client's budget too; past it, the page renders as is.
         if !access_valid
             && credentials.refresh_cookie.is_some()
-            && auth
-                .count_sign_in(client_ip(auth.config(), &peer, request.headers()))
-                .is_ok()
+            && auth.count_sign_in(client.ip).is_ok()
         {
             // The page renders from the cookie jar, which now holds the new (or deleted) cookies.
             // A database outage leaves the cookies alone; the page then renders from what it has.
-            let _ = refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref()).await;
+            let _ =
+                refresh_into_jar(&jar, &auth, credentials.refresh_cookie.as_deref(), &client).await;
         }
     }
     next.run(request).await

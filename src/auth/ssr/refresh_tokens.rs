@@ -15,6 +15,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::error::AuthError;
+use super::sessions::{self, Client, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 
 /// A refresh token for the family, expiring no later than the session does.
@@ -24,34 +25,42 @@ fn refresh_claims(keys: &TokenKeys, user_id: Uuid, session_ends_at: i64) -> Clai
     claims
 }
 
-/// Starts a family for a new sign-in, in the sign-in's transaction, and returns its first refresh token's
-/// claims.
+/// Starts a family (a session) for a new sign-in, in the sign-in's transaction, and returns its id and its
+/// first refresh token's claims.
 pub async fn start_family(
     tx: &mut Transaction<'_, Postgres>,
     keys: &TokenKeys,
     user_id: Uuid,
     max_age: Duration,
-) -> Result<Claims, sqlx::Error> {
+    client: &Client,
+) -> Result<(Uuid, Claims), sqlx::Error> {
     let claims = refresh_claims(keys, user_id, now() + max_age.as_secs() as i64);
     let family_id = Uuid::new_v4();
-    sqlx::query("INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES ($1, $2, to_timestamp($3))")
-        .bind(family_id)
-        .bind(user_id)
-        .bind(claims.exp as f64)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO refresh_token_families (id, user_id, expires_at, user_agent, ip_address)
+         VALUES ($1, $2, to_timestamp($3), $4, $5)",
+    )
+    .bind(family_id)
+    .bind(user_id)
+    .bind(claims.exp as f64)
+    .bind(&client.user_agent)
+    .bind(client.ip.to_string())
+    .execute(&mut **tx)
+    .await?;
     insert_token(tx, family_id, &claims).await?;
-    Ok(claims)
+    Ok((family_id, claims))
 }
 
-/// Exchanges a presented (signature-checked, unexpired) refresh token for its child.
+/// Exchanges a presented (signature-checked, unexpired) refresh token for its child; returns the family's id
+/// with it. The session records the client and the time (the write a rotation makes anyway).
 pub async fn rotate(
     db: &PgPool,
     keys: &TokenKeys,
     presented: &Claims,
     grace: Duration,
     max_age: Duration,
-) -> Result<Claims, AuthError> {
+    client: &Client,
+) -> Result<(Uuid, Claims), AuthError> {
     let mut tx = db.begin().await?;
     // Locking the family serialises every rotation within it.
     let family: Option<(Uuid, Uuid, bool, bool, i64)> = sqlx::query_as(
@@ -103,14 +112,18 @@ pub async fn rotate(
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE refresh_token_families SET expires_at = to_timestamp($2) WHERE id = $1",
+            "UPDATE refresh_token_families
+             SET expires_at = to_timestamp($2), last_used_at = now(), user_agent = $3, ip_address = $4
+             WHERE id = $1",
         )
         .bind(family_id)
         .bind(child.exp as f64)
+        .bind(&client.user_agent)
+        .bind(client.ip.to_string())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        return Ok(child);
+        return Ok((family_id, child));
     }
 
     if within_grace {
@@ -123,35 +136,28 @@ pub async fn rotate(
         .await?;
         if let (Some(jti), Some((iat, exp))) = (child_jti, newest) {
             tx.commit().await?;
-            return Ok(Claims {
+            let claims = Claims {
                 token_type: TokenType::Refresh,
                 user_id,
                 jti,
                 iat,
                 exp,
-            });
+                sid: None,
+            };
+            return Ok((family_id, claims));
         }
     }
 
-    sqlx::query("UPDATE refresh_token_families SET revoked_at = now() WHERE id = $1")
-        .bind(family_id)
-        .execute(&mut *tx)
-        .await?;
+    sessions::end(
+        &mut *tx,
+        user_id,
+        Which::One(family_id),
+        EndReason::ReuseDetected,
+    )
+    .await?;
     tx.commit().await?;
     tracing::warn!(%user_id, %family_id, "a used refresh token was presented again: the session is revoked");
     Err(AuthError::RefreshTokenReused)
-}
-
-/// Revokes the family a refresh token belongs to (logout). Unknown tokens are ignored.
-pub async fn revoke_family_of(db: &PgPool, jti: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE refresh_token_families SET revoked_at = COALESCE(revoked_at, now())
-         WHERE id = (SELECT family_id FROM refresh_tokens WHERE jti = $1)",
-    )
-    .bind(jti)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// What a clean-up deleted.

@@ -3,20 +3,23 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::config::AuthConfig;
+use super::ended_sessions::EndedSessions;
 use super::error::AuthError;
 use super::jwks::JwksClient;
 use super::proxy_token::{ProxyClaims, ProxyTokenVerifier};
 use super::rate_limit::SignInRateLimit;
 use super::refresh_tokens;
+use super::sessions::{self, Client, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 use super::user_cache::UserCache;
 use super::users::{self, UserRow};
-use crate::auth::types::User;
+use crate::auth::types::{SessionRecord, User};
 
 /// The credentials a request carries (the HTTP layer reads them from cookies and headers).
 #[derive(Debug, Default, Clone)]
@@ -52,13 +55,20 @@ pub struct CurrentUser {
     pub vector_id: Option<String>,
     /// Unix seconds at which the access token expires (`None` for the dev user).
     pub access_expires_at: Option<i64>,
+    /// The session the access token belongs to (`None` for the dev user and for tokens issued before
+    /// sessions were recorded).
+    pub session_id: Option<Uuid>,
 }
 
 /// Who a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
     /// Authenticated by an access token (cookie or Bearer).
-    Token { user_id: Uuid, expires_at: i64 },
+    Token {
+        user_id: Uuid,
+        expires_at: i64,
+        session_id: Option<Uuid>,
+    },
     /// Dev mode, no credentials.
     DevUser,
 }
@@ -75,6 +85,7 @@ struct Inner {
     /// `None` in dev mode.
     verifier: Option<ProxyTokenVerifier>,
     users: UserCache,
+    ended: EndedSessions,
     sign_in_limit: SignInRateLimit,
 }
 
@@ -91,6 +102,7 @@ impl AuthService {
         });
         let keys = TokenKeys::new(&config);
         let users = UserCache::new(config.user_cache_ttl);
+        let ended = EndedSessions::new(Duration::from_secs(config.access_cookie.max_age));
         let sign_in_limit = SignInRateLimit::new(config.rate_limit_per_minute);
         Self {
             inner: Arc::new(Inner {
@@ -99,6 +111,7 @@ impl AuthService {
                 keys,
                 verifier,
                 users,
+                ended,
                 sign_in_limit,
             }),
         }
@@ -113,8 +126,15 @@ impl AuthService {
         self.inner.verifier.as_ref().map(ProxyTokenVerifier::jwks)
     }
 
+    /// Learns which sessions end on other instances, for as long as the server runs (see `ended_sessions`).
+    pub async fn watch_ended_sessions(self) {
+        let sync_interval = self.inner.config.session_sync_interval;
+        let ended = self.inner.ended.clone();
+        ended.watch(self.inner.db.clone(), sync_interval).await;
+    }
+
     /// Exchanges a proxy token for a session, creating or updating the user.
-    pub async fn exchange(&self, proxy_token: &str) -> Result<SignIn, AuthError> {
+    pub async fn exchange(&self, proxy_token: &str, client: &Client) -> Result<SignIn, AuthError> {
         let proxy_token = proxy_token.trim();
         if proxy_token.is_empty() {
             return Err(AuthError::MissingToken);
@@ -123,20 +143,25 @@ impl AuthService {
         let claims = verifier.verify(proxy_token).await?;
         let service = self.clone();
         let proxy_token_expires_at = claims.exp;
+        let client = client.clone();
         let (user, refresh) =
-            run_to_completion(async move { service.sign_in(&claims).await }).await?;
+            run_to_completion(async move { service.sign_in(&claims, &client).await }).await?;
         self.inner.users.insert(&user);
-        let refresh = refresh.ok_or(AuthError::UserInactive)?;
+        let (session_id, refresh) = refresh.ok_or(AuthError::UserInactive)?;
         Ok(SignIn {
-            session: self.session(user.id, &refresh),
+            session: self.session(user.id, session_id, &refresh),
             user: user.into(),
             proxy_token_expires_at,
         })
     }
 
     /// The user upsert and, for an active user, the new session: one transaction, one commit. The session's
-    /// refresh claims are `None` for an inactive user (whose profile is still updated).
-    async fn sign_in(&self, claims: &ProxyClaims) -> Result<(UserRow, Option<Claims>), AuthError> {
+    /// id and refresh claims are `None` for an inactive user (whose profile is still updated).
+    async fn sign_in(
+        &self,
+        claims: &ProxyClaims,
+        client: &Client,
+    ) -> Result<(UserRow, Option<(Uuid, Claims)>), AuthError> {
         // A unique violation aborts the transaction: it is started again, and then sees the other sign-in.
         for _ in 0..3 {
             let mut tx = self.inner.db.begin().await?;
@@ -147,8 +172,14 @@ impl AuthService {
             let refresh = if user.is_active {
                 let max_age = self.inner.config.session_max_age;
                 Some(
-                    refresh_tokens::start_family(&mut tx, &self.inner.keys, user.id, max_age)
-                        .await?,
+                    refresh_tokens::start_family(
+                        &mut tx,
+                        &self.inner.keys,
+                        user.id,
+                        max_age,
+                        client,
+                    )
+                    .await?,
                 )
             } else {
                 None
@@ -160,7 +191,11 @@ impl AuthService {
     }
 
     /// Rotates a refresh token into a new session.
-    pub async fn refresh(&self, refresh_token: Option<&str>) -> Result<NewSession, AuthError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: Option<&str>,
+        client: &Client,
+    ) -> Result<NewSession, AuthError> {
         let presented = self
             .inner
             .keys
@@ -171,18 +206,20 @@ impl AuthService {
             .ok_or(AuthError::InvalidRefreshToken)?;
         let user_id = presented.user_id;
         let service = self.clone();
-        let child = run_to_completion(async move {
+        let client = client.clone();
+        let (session_id, child) = run_to_completion(async move {
             refresh_tokens::rotate(
                 &service.inner.db,
                 &service.inner.keys,
                 &presented,
                 service.inner.config.refresh_reuse_grace,
                 service.inner.config.session_max_age,
+                &client,
             )
             .await
         })
         .await?;
-        Ok(self.session(user_id, &child))
+        Ok(self.session(user_id, session_id, &child))
     }
 
     /// Who the request is, without touching the database unless it is the dev user.
@@ -198,9 +235,13 @@ impl AuthService {
                 .keys
                 .decode(token, TokenType::Access)
                 .ok_or(AuthError::InvalidAccessToken)?;
+            if claims.sid.is_some_and(|sid| self.inner.ended.contains(sid)) {
+                return Err(AuthError::SessionEnded);
+            }
             return Ok(Principal::Token {
                 user_id: claims.user_id,
                 expires_at: claims.exp,
+                session_id: claims.sid,
             });
         }
         if self.inner.config.dev_mode() {
@@ -209,21 +250,26 @@ impl AuthService {
         Err(AuthError::NotAuthenticated)
     }
 
-    /// True for an unexpired access token signed by this app.
+    /// True for an unexpired access token signed by this app, of a session that has not ended.
     pub fn access_token_is_valid(&self, token: &str) -> bool {
-        self.inner.keys.decode(token, TokenType::Access).is_some()
+        self.inner
+            .keys
+            .decode(token, TokenType::Access)
+            .is_some_and(|claims| !claims.sid.is_some_and(|sid| self.inner.ended.contains(sid)))
     }
 
     /// The signed-in user and when their access token expires. The user comes from a short-lived cache
     /// (`USER_CACHE_SECONDS`), so most requests do not touch the database.
     pub async fn current_user(&self, credentials: &Credentials) -> Result<CurrentUser, AuthError> {
-        let (row, expires_at) = match self.authenticate(credentials)? {
+        let (row, expires_at, session_id) = match self.authenticate(credentials)? {
             Principal::Token {
                 user_id,
                 expires_at,
-            } => (self.user(user_id).await?, Some(expires_at)),
+                session_id,
+            } => (self.user(user_id).await?, Some(expires_at), session_id),
             Principal::DevUser => (
                 users::dev_user(&self.inner.db, &self.inner.config.dev_user_email).await?,
+                None,
                 None,
             ),
         };
@@ -234,6 +280,7 @@ impl AuthService {
             vector_id: row.vector_uga_user_id.clone(),
             user: User::from(row),
             access_expires_at: expires_at,
+            session_id,
         })
     }
 
@@ -250,14 +297,41 @@ impl AuthService {
         Ok(user)
     }
 
-    /// Ends the session server-side: the refresh token's family is revoked. Cookies are the caller's job.
+    /// Ends the session server-side: the refresh token's family is revoked, and its access tokens are refused
+    /// from now on, here and (within seconds) on every instance. Cookies are the caller's job.
     pub async fn logout(&self, refresh_token: Option<&str>) -> Result<(), AuthError> {
         if let Some(claims) =
             refresh_token.and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
+            && let Some(session) =
+                sessions::end_by_token(&self.inner.db, claims.jti, EndReason::SignedOut).await?
         {
-            refresh_tokens::revoke_family_of(&self.inner.db, claims.jti).await?;
+            self.inner.ended.insert(session);
         }
         Ok(())
+    }
+
+    /// The signed-in user's live sessions, theirs only; the one asking is marked current.
+    pub async fn sessions(&self, current: &CurrentUser) -> Result<Vec<SessionRecord>, AuthError> {
+        let user_id = user_uuid(current)?;
+        Ok(sessions::list(&self.inner.db, user_id, current.session_id).await?)
+    }
+
+    /// Ends the user's sessions that `which` names: the user's own only (another's is "not found"). Returns
+    /// how many ended.
+    pub async fn end_sessions(
+        &self,
+        current: &CurrentUser,
+        which: Which,
+    ) -> Result<usize, AuthError> {
+        let user_id = user_uuid(current)?;
+        let ended = sessions::end(&self.inner.db, user_id, which, EndReason::EndedByUser).await?;
+        if ended.is_empty() && matches!(which, Which::One(_)) {
+            return Err(AuthError::SessionNotFound);
+        }
+        for session in &ended {
+            self.inner.ended.insert(*session);
+        }
+        Ok(ended.len())
     }
 
     /// Counts a sign-in or refresh for a client address; `RateLimited` past its budget.
@@ -275,14 +349,19 @@ impl AuthService {
         refresh_tokens::delete_expired(&self.inner.db).await
     }
 
-    fn session(&self, user_id: Uuid, refresh: &Claims) -> NewSession {
-        let access = self.inner.keys.claims(TokenType::Access, user_id);
+    fn session(&self, user_id: Uuid, session_id: Uuid, refresh: &Claims) -> NewSession {
+        let mut access = self.inner.keys.claims(TokenType::Access, user_id);
+        access.sid = Some(session_id);
         NewSession {
             access: self.inner.keys.encode(&access),
             access_expires_at: access.exp,
             refresh: self.inner.keys.encode(refresh),
         }
     }
+}
+
+fn user_uuid(current: &CurrentUser) -> Result<Uuid, AuthError> {
+    current.user.id.parse().map_err(|_| AuthError::Internal)
 }
 
 /// Runs a database transaction on its own task, so it finishes even when the request that started it is

@@ -23,6 +23,10 @@ pub struct Claims {
     pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
+    /// The session (refresh-token family) an access token belongs to, so that ending the session refuses it at
+    /// once. Tokens issued before sessions were recorded have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 pub struct TokenKeys {
@@ -65,6 +69,7 @@ impl TokenKeys {
             jti: Uuid::new_v4(),
             iat,
             exp: iat + lifetime,
+            sid: None,
         }
     }
 

@@ -28,6 +28,14 @@ pub struct TestApp {
     proxy: Option<TestProxy>,
     /// What SIGTERM is to the server binary, and the task serving.
     shutdown: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// The task that learns of sessions ended on other instances (it holds a database connection).
+    watching: JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.watching.abort();
+    }
 }
 
 /// The app with sign-in through a stand-in proxy, over the test's database: a feature's test starts here.
@@ -83,6 +91,8 @@ impl TestApp {
             .build();
         let limits = config.server.clone();
         let state = AppState::new(config, db.clone(), leptos_options);
+        // As the server does: learn of sessions ended on other instances.
+        let watching = tokio::spawn(state.auth.clone().watch_ended_sessions());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -100,6 +110,7 @@ impl TestApp {
             state,
             proxy: None,
             shutdown: Some((stop, server)),
+            watching,
         }
     }
 
