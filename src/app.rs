@@ -5,7 +5,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::auth::{AuthCallback, UserMenu, provide_auth};
+use crate::auth::{AccountPage, AuthCallback, UserMenu, provide_auth};
 use crate::pages::home::HomePage;
 use crate::pages::members::MembersPage;
 use crate::pages::notes::NotesPage;
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
                     // Streamed: its check may wait on Vector's API.
                     <Route path=path!("/members") view=MembersPage/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/auth/callback") view=AuthCallback/>
                 </Routes>
             </main>

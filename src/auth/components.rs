@@ -2,6 +2,7 @@
 
 use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use super::context::Auth;
@@ -90,6 +91,7 @@ pub fn UserMenu() -> impl IntoView {
                                 <div class="menu">
                                     <p class="menu-name">{user.full_name.clone()}</p>
                                     <p class="menu-email" data-testid="user-email">{user.email.clone()}</p>
+                                    <A href="/account">"Your account"</A>
                                     {(!session.dev_mode).then(|| view! {
                                         <button class="button secondary" on:click=sign_out_click.clone()>"Sign out"</button>
                                     })}
@@ -116,7 +118,7 @@ pub fn UserMenu() -> impl IntoView {
 }
 
 #[component]
-fn Avatar(user: User) -> impl IntoView {
+pub(super) fn Avatar(user: User) -> impl IntoView {
     if user.picture.is_empty() {
         let initials: String = [&user.first_name, &user.last_name]
             .iter()

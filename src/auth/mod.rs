@@ -3,11 +3,13 @@
 //! This file is the feature's front door: everything pages, start-up, tests and benches use is re-exported
 //! here, and the folders behind it are private.
 //! - Shared by server and browser: the types that cross the wire (`types`), the server functions
-//!   (`server_fns`), the `Auth` context (`context`) and the components (`components`).
+//!   (`server_fns`), the `Auth` context (`context`), the components (`components`) and the account page
+//!   (`account`).
 //! - `ssr/` (server only): settings, proxy keys and tokens, the app's tokens, refresh rotation, users,
 //!   cookies, CSRF, the REST routes and the service they share with the server functions.
 //! - `hydrate/` (browser only): silent refresh, cross-tab sync and the sign-in redirects.
 
+mod account;
 mod components;
 mod context;
 mod return_path;
@@ -23,6 +25,7 @@ mod hydrate;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub use account::AccountPage;
 pub use components::{AuthCallback, RequireUser, UserMenu, provide_auth};
 pub use context::Auth;
 pub use hydrate::with_refresh;

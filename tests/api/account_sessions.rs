@@ -369,3 +369,32 @@ async fn the_server_functions_list_and_end_sessions(db: PgPool) {
         401
     );
 }
+
+#[sqlx::test]
+async fn the_account_page_shows_the_profile_and_the_sessions(db: PgPool) {
+    let app = spawn_app(db).await;
+    let here = sign_in_from(&app, "ada@example.com", FIREFOX).await;
+    sign_in_from(&app, "ada@example.com", CHROME).await;
+    let response = app
+        .get("/account")
+        .header("cookie", here.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(r#"data-testid="profile-name">Ada Lovelace<"#),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"data-testid="session""#).count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.contains("Firefox on Linux") && html.contains("Chrome on macOS"),
+        "{html}"
+    );
+    assert_eq!(html.matches("This device").count(), 1, "{html}");
+}

@@ -1,0 +1,41 @@
+import { expect, test } from "@playwright/test";
+
+import { fillProxyForm } from "./helpers";
+
+const person = { email: "acct@example.com", firstName: "Acc", lastName: "Ount" };
+
+test("account: end another device's session from the account page; sign out everywhere signs out every tab", async ({ page, context, browser }) => {
+  await page.goto("/account");
+  await fillProxyForm(page, person);
+  await expect(page.getByTestId("profile-name")).toHaveText("Acc Ount");
+  await expect(page.getByTestId("session")).toHaveCount(1);
+
+  // Another device signs in as the same person.
+  const device = await browser.newContext();
+  const other = await device.newPage();
+  await other.goto("/notes");
+  await fillProxyForm(other, person);
+  await expect(other.getByTestId("no-notes")).toBeVisible();
+
+  await page.reload();
+  const sessions = page.getByTestId("session");
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: "This device" })).toHaveCount(1);
+  await sessions.filter({ hasNotText: "This device" }).getByRole("button", { name: "End" }).click();
+  await expect(sessions).toHaveCount(1);
+
+  // The other device is signed out on its next action.
+  await other.getByLabel("New note").fill("after the end");
+  await other.getByRole("button", { name: "Add note" }).click();
+  await expect(other.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await device.close();
+
+  // Two tabs here; "Sign out everywhere" signs out both.
+  const second = await context.newPage();
+  await second.goto("/notes");
+  await expect(second.getByTestId("no-notes")).toBeVisible();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(second.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  expect((await page.request.get("/api/accounts/me/")).status()).toBe(401);
+});

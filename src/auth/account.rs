@@ -1,0 +1,156 @@
+//! `/account`: the signed-in user's profile as the proxy sent it, and their sessions, with buttons to end one,
+//! all others, or all (which signs this browser out too).
+
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::components::{Avatar, RequireUser};
+use super::context::Auth;
+use super::hydrate::{self, with_refresh};
+use super::server_fns::{end_all_sessions, end_other_sessions, end_session, list_sessions};
+use super::types::SessionRecord;
+use crate::error::AppError;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    // Created here, outside `RequireUser` (see `NotesPage`).
+    let auth = Auth::get();
+    let end_one = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { with_refresh(|| end_session(id.clone())).await }
+    });
+    let end_others = Action::new(|_: &()| async move { with_refresh(end_other_sessions).await });
+    let sessions = Resource::new(
+        move || {
+            let user = auth.session().map(|session| session.user.id);
+            (user, end_one.version().get(), end_others.version().get())
+        },
+        |(user, ..)| async move {
+            match user {
+                Some(_) => with_refresh(list_sessions).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+
+    view! {
+        <RequireUser>
+            <Profile/>
+            <Sessions sessions end_one end_others/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let auth = Auth::get();
+    move || {
+        auth.session().map(|session| {
+            let user = session.user;
+            view! {
+                <section class="card profile">
+                    <Avatar user=user.clone()/>
+                    <div>
+                        <h1 data-testid="profile-name">{user.full_name.clone()}</h1>
+                        <p class="status">{user.email.clone()}</p>
+                    </div>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn Sessions(
+    sessions: Resource<Result<Vec<SessionRecord>, AppError>>,
+    end_one: Action<String, Result<(), AppError>>,
+    end_others: Action<(), Result<usize, AppError>>,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let navigate = use_navigate();
+    let end_all_error = RwSignal::new(None::<String>);
+    // Everywhere, this browser included: sign out here and tell the other tabs, as "Sign out" does.
+    let end_all = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match with_refresh(end_all_sessions).await {
+                Ok(_) => {
+                    auth.set(None, None);
+                    hydrate::announce_signed_out();
+                    navigate("/", Default::default());
+                }
+                Err(e) => end_all_error.set(Some(e.detail)),
+            }
+        });
+    };
+    let action_error = move || {
+        let one = end_one.value().get().and_then(Result::err);
+        let others = end_others.value().get().and_then(Result::err);
+        one.or(others)
+            .map(|e| e.detail)
+            .or_else(|| end_all_error.get())
+    };
+
+    view! {
+        <section class="card">
+            <h2>"Where you are signed in"</h2>
+            <Transition fallback=|| view! { <p class="status">"Loading sessions…"</p> }>
+                {move || sessions.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
+                        <p class="status">"No sessions: in dev mode you are signed in without one."</p>
+                    }),
+                    Ok(list) => EitherOf3::B(view! {
+                        <ul class="sessions" data-testid="sessions">
+                            {list.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
+                        </ul>
+                    }),
+                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
+                })}
+            </Transition>
+            {move || action_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="session-actions">
+                <button class="button secondary" on:click=move |_| { end_others.dispatch(()); } disabled=end_others.pending()>
+                    "Sign out other sessions"
+                </button>
+                <button class="button" on:click=end_all>"Sign out everywhere"</button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SessionItem(
+    session: SessionRecord,
+    end_one: Action<String, Result<(), AppError>>,
+) -> impl IntoView {
+    let id = session.id.clone();
+    let address = if session.ip_address.is_empty() {
+        "unknown address".to_owned()
+    } else {
+        session.ip_address.clone()
+    };
+    view! {
+        <li class="session" data-testid="session">
+            <div class="session-device">
+                <strong title=session.user_agent.clone()>{session.device.clone()}</strong>
+                {session.current.then(|| view! { <span class="badge">"This device"</span> })}
+            </div>
+            <p class="session-meta">
+                {address} " · signed in " {short_time(&session.started_at)}
+                " · last active " {short_time(&session.last_active_at)}
+            </p>
+            {(!session.current).then(|| view! {
+                <button class="button secondary small" on:click=move |_| { end_one.dispatch(id.clone()); }>"End"</button>
+            })}
+        </li>
+    }
+}
+
+/// `2026-11-30 07:31 UTC` from an RFC 3339 time in UTC.
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
+        None => rfc3339.to_owned(),
+    }
+}
