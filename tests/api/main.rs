@@ -13,6 +13,7 @@ mod fuzz;
 mod headers;
 mod health;
 mod jwks;
+mod key_rotation;
 mod malformed;
 mod notes;
 mod rate_limits;

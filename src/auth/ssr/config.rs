@@ -17,6 +17,9 @@ pub struct AuthConfig {
     pub proxy: Option<ProxyConfig>,
     pub dev_user_email: String,
     pub secret_key: SecretKey,
+    /// Earlier signing keys, still accepted while tokens they signed may be alive (see the README's key
+    /// rotation procedure).
+    pub secret_key_fallbacks: Vec<SecretKey>,
     pub access_cookie: CookieSettings,
     pub refresh_cookie: CookieSettings,
     /// CHIPS: lets the cookies work when the app is embedded in a third-party iframe.
@@ -89,6 +92,16 @@ impl SecretKey {
         &self.bytes
     }
 
+    /// The key's id, carried in the header of the tokens it signs: the first 8 bytes of its SHA-256, in hex.
+    /// It names the key without revealing anything usable about it.
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&self.bytes)[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// True when no SECRET_KEY was set and a random one was made for this run (dev only).
     pub fn is_generated(&self) -> bool {
         self.generated
@@ -144,6 +157,7 @@ impl AuthConfig {
             }
             None => SecretKey::random(),
         };
+        let secret_key_fallbacks = secret_key_fallbacks(env, &secret_key)?;
 
         let access_cookie = CookieSettings::from_env(
             env,
@@ -196,6 +210,7 @@ impl AuthConfig {
             proxy,
             dev_user_email: env.string("DEV_USER_EMAIL", "dev@localhost"),
             secret_key,
+            secret_key_fallbacks,
             access_cookie,
             refresh_cookie,
             partitioned,
@@ -318,6 +333,38 @@ impl CookieSettings {
     }
 }
 
+/// `SECRET_KEY_FALLBACKS`: earlier keys, comma-separated, each as long as a SECRET_KEY must be.
+fn secret_key_fallbacks(env: &Env, secret_key: &SecretKey) -> Result<Vec<SecretKey>, ConfigError> {
+    const NAME: &str = "SECRET_KEY_FALLBACKS";
+    let Some(raw) = env.get(NAME) else {
+        return Ok(Vec::new());
+    };
+    if secret_key.is_generated() {
+        return Err(ConfigError::Missing {
+            variable: "SECRET_KEY".into(),
+            expected: format!("the new signing key while {NAME} lists earlier ones"),
+        });
+    }
+    raw.split(',')
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .enumerate()
+        .map(|(index, key)| {
+            if key.len() < MIN_SECRET_KEY_BYTES {
+                // The keys themselves never go into the message.
+                return Err(ConfigError::Invalid {
+                    variable: NAME.into(),
+                    value: format!("<key {}: {} bytes>", index + 1, key.len()),
+                    expected: format!(
+                        "keys of at least {MIN_SECRET_KEY_BYTES} bytes, separated by commas"
+                    ),
+                });
+            }
+            Ok(SecretKey::new(key.as_bytes()))
+        })
+        .collect()
+}
+
 fn trusted_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
     let Some(raw) = env.get("CSRF_TRUSTED_ORIGINS") else {
         return Ok(Vec::new());
@@ -433,6 +480,43 @@ mod tests {
             err,
             "SECRET_KEY=<12 bytes> is invalid: expected at least 32 bytes (try: openssl rand -hex 32)"
         );
+    }
+
+    #[test]
+    fn fallback_keys_are_checked_and_never_echoed() {
+        let env = Env::from_pairs([
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef-new"),
+            (
+                "SECRET_KEY_FALLBACKS",
+                "0123456789abcdef0123456789abcdef-old, 0123456789abcdef0123456789abcdef-older",
+            ),
+        ]);
+        let config = AuthConfig::from_env(&env, false).unwrap();
+        assert_eq!(config.secret_key_fallbacks.len(), 2);
+        let ids: std::collections::HashSet<String> = std::iter::once(&config.secret_key)
+            .chain(&config.secret_key_fallbacks)
+            .map(SecretKey::id)
+            .collect();
+        assert_eq!(ids.len(), 3, "each key has its own id");
+        assert_eq!(config.secret_key.id().len(), 16);
+
+        let err = AuthConfig::from_env(
+            &env.clone().with(
+                "SECRET_KEY_FALLBACKS",
+                "0123456789abcdef0123456789abcdef-old,hunter2",
+            ),
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "SECRET_KEY_FALLBACKS=<key 2: 7 bytes> is invalid: expected keys of at least 32 bytes, separated by commas"
+        );
+        let err = AuthConfig::from_env(&env.with("SECRET_KEY", ""), false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("SECRET_KEY is not set"), "{err}");
     }
 
     #[test]

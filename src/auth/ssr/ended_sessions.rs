@@ -7,7 +7,6 @@
 //! that started later. An ended session only matters while its access tokens live, so it is remembered for an
 //! access-token lifetime.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -51,17 +50,15 @@ impl EndedSessions {
         self.ended.insert(session, ());
     }
 
-    /// Listens for ended sessions and catches up every `sync_interval`, for as long as the server runs.
+    /// Listens for ended sessions and catches up every `sync_interval`, for as long as the server runs. Both
+    /// run on the caller's task, so that stopping it stops both (and returns the listener's connection).
     pub async fn watch(self, db: PgPool, sync_interval: Duration) {
-        let this = Arc::new(self);
-        let listening = tokio::spawn(this.clone().listen(db.clone()));
-        this.catch_up_forever(db, sync_interval).await;
-        listening.abort();
+        tokio::join!(self.listen(&db), self.catch_up_forever(&db, sync_interval));
     }
 
-    async fn listen(self: Arc<Self>, db: PgPool) {
+    async fn listen(&self, db: &PgPool) {
         loop {
-            match PgListener::connect_with(&db).await {
+            match PgListener::connect_with(db).await {
                 Ok(mut listener) => match listener.listen(ENDED_CHANNEL).await {
                     // `recv` reconnects by itself; an error means it could not.
                     Ok(()) => loop {
@@ -85,13 +82,13 @@ impl EndedSessions {
         }
     }
 
-    async fn catch_up_forever(&self, db: PgPool, every: Duration) {
+    async fn catch_up_forever(&self, db: &PgPool, every: Duration) {
         let mut since = None;
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match self.catch_up(&db, since).await {
+            match self.catch_up(db, since).await {
                 Ok(checked_at) => since = Some(checked_at),
                 Err(e) => tracing::warn!(error = %e, "cannot ask which sessions ended"),
             }

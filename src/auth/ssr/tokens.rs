@@ -1,4 +1,8 @@
-//! The app's own tokens: HS256 JWTs signed with SECRET_KEY, with SimpleJWT's claims.
+//! The app's own tokens: HS256 JWTs signed with SECRET_KEY, with SimpleJWT's claims. Their header names the
+//! key (`kid`), so a token signed with a key in SECRET_KEY_FALLBACKS is checked with that key, and one signed
+//! with a key in neither is refused, without trying each key.
+
+use std::collections::HashMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -30,8 +34,11 @@ pub struct Claims {
 }
 
 pub struct TokenKeys {
+    /// The id of the signing key.
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The signing key and the fallbacks, by id.
+    decoding: HashMap<String, DecodingKey>,
     validation: Validation,
     access_lifetime: i64,
     refresh_lifetime: i64,
@@ -47,9 +54,14 @@ impl TokenKeys {
         validation.leeway = 0;
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp"]);
+        let decoding = std::iter::once(&config.secret_key)
+            .chain(&config.secret_key_fallbacks)
+            .map(|key| (key.id(), DecodingKey::from_secret(key.as_bytes())))
+            .collect();
         Self {
+            kid: config.secret_key.id(),
             encoding: EncodingKey::from_secret(config.secret_key.as_bytes()),
-            decoding: DecodingKey::from_secret(config.secret_key.as_bytes()),
+            decoding,
             validation,
             access_lifetime: config.access_cookie.max_age as i64,
             refresh_lifetime: config.refresh_cookie.max_age as i64,
@@ -76,7 +88,9 @@ impl TokenKeys {
     /// Signing the same claims again gives the same token (HS256 is deterministic), which lets a refresh
     /// within the grace window hand out the token the first refresh issued.
     pub fn encode(&self, claims: &Claims) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
     }
 
@@ -85,7 +99,10 @@ impl TokenKeys {
         if token.len() > MAX_TOKEN_BYTES {
             return None;
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        // A token without a key id comes from before keys had ids: the signing key checks it.
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid;
+        let key = self.decoding.get(kid.as_ref().unwrap_or(&self.kid))?;
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .ok()?
             .claims;
         (claims.token_type == expected).then_some(claims)
@@ -99,6 +116,47 @@ mod tests {
 
     fn keys() -> TokenKeys {
         TokenKeys::new(&AuthConfig::from_env(&Env::default(), false).unwrap())
+    }
+
+    fn keys_with(secret: &str, fallbacks: &str) -> TokenKeys {
+        let env = Env::from_pairs([("SECRET_KEY", secret), ("SECRET_KEY_FALLBACKS", fallbacks)]);
+        TokenKeys::new(&AuthConfig::from_env(&env, false).unwrap())
+    }
+
+    #[test]
+    fn fallback_keys_verify_and_only_the_signing_key_signs() {
+        const OLD: &str = "0123456789abcdef0123456789abcdef-old";
+        const NEW: &str = "0123456789abcdef0123456789abcdef-new";
+        let before = keys_with(OLD, "");
+        let old_token = before.encode(&before.claims(TokenType::Access, Uuid::new_v4()));
+
+        let rotated = keys_with(NEW, OLD);
+        assert!(
+            rotated.decode(&old_token, TokenType::Access).is_some(),
+            "a fallback verifies"
+        );
+        let new_token = rotated.encode(&rotated.claims(TokenType::Access, Uuid::new_v4()));
+        let header = jsonwebtoken::decode_header(&new_token).unwrap();
+        assert_eq!(header.kid, Some(rotated.kid.clone()));
+        assert_ne!(rotated.kid, before.kid);
+        assert!(before.decode(&new_token, TokenType::Access).is_none());
+
+        let after = keys_with(NEW, "");
+        assert!(
+            after.decode(&old_token, TokenType::Access).is_none(),
+            "a key removed from both lists"
+        );
+        assert!(after.decode(&new_token, TokenType::Access).is_some());
+    }
+
+    #[test]
+    fn tokens_without_a_key_id_are_checked_with_the_signing_key() {
+        let keys = keys_with("0123456789abcdef0123456789abcdef-key", "");
+        let claims = keys.claims(TokenType::Access, Uuid::new_v4());
+        let secret = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef-key");
+        let legacy =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret).unwrap();
+        assert_eq!(keys.decode(&legacy, TokenType::Access), Some(claims));
     }
 
     #[test]
