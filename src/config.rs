@@ -132,7 +132,8 @@ fn frame_ancestors(env: &Env) -> Result<String, ConfigError> {
     Ok(sources.join(" "))
 }
 
-fn database_url(env: &Env) -> Result<PgConnectOptions, ConfigError> {
+/// `DATABASE_URL`, checked: the server's and the admin command's database.
+pub fn database_url(env: &Env) -> Result<PgConnectOptions, ConfigError> {
     const EXPECTED: &str = "a Postgres URL such as postgres://user:password@localhost:5432/app";
     let Some(url) = env.get("DATABASE_URL") else {
         return Err(ConfigError::Missing {

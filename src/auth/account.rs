@@ -1,15 +1,17 @@
-//! `/account`: the signed-in user's profile as the proxy sent it, and their sessions, with buttons to end one,
-//! all others, or all (which signs this browser out too).
+//! `/account`: the signed-in user's profile as the proxy sent it, their sessions, with buttons to end one, all
+//! others, or all (which signs this browser out too), and their recent activity.
 
-use leptos::either::EitherOf3;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::components::{Avatar, RequireUser};
 use super::context::Auth;
 use super::hydrate::{self, with_refresh};
-use super::server_fns::{end_all_sessions, end_other_sessions, end_session, list_sessions};
-use super::types::SessionRecord;
+use super::server_fns::{
+    end_all_sessions, end_other_sessions, end_session, list_sessions, recent_activity,
+};
+use super::types::{ActivityEvent, SessionRecord};
 use crate::error::AppError;
 
 #[component]
@@ -34,10 +36,24 @@ pub fn AccountPage() -> impl IntoView {
         },
     );
 
+    let activity = Resource::new(
+        move || {
+            let user = auth.session().map(|session| session.user.id);
+            (user, end_one.version().get(), end_others.version().get())
+        },
+        |(user, ..)| async move {
+            match user {
+                Some(_) => with_refresh(recent_activity).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+
     view! {
         <RequireUser>
             <Profile/>
             <Sessions sessions end_one end_others/>
+            <Activity activity/>
         </RequireUser>
     }
 }
@@ -144,6 +160,32 @@ fn SessionItem(
                 <button class="button secondary small" on:click=move |_| { end_one.dispatch(id.clone()); }>"End"</button>
             })}
         </li>
+    }
+}
+
+#[component]
+fn Activity(activity: Resource<Result<Vec<ActivityEvent>, AppError>>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Recent activity"</h2>
+            <Transition fallback=|| view! { <p class="status">"Loading activity…"</p> }>
+                {move || activity.get().map(|result| match result {
+                    Ok(events) => Either::Left(view! {
+                        <ul class="activity" data-testid="activity">
+                            {events.into_iter().map(|event| view! {
+                                <li>
+                                    <strong>{event.description}</strong>
+                                    <span class="session-meta">
+                                        {event.device} " · " {event.ip_address} " · " {short_time(&event.at)}
+                                    </span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }),
+                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.detail}</p> }),
+                })}
+            </Transition>
+        </section>
     }
 }
 

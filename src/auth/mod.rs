@@ -31,11 +31,14 @@ pub use context::Auth;
 pub use hydrate::with_refresh;
 pub use server_fns::{
     CurrentSession, EndAllSessions, EndOtherSessions, EndSession, ExchangeToken, ListSessions,
-    Logout, RefreshSession, SessionStatus, current_session, end_all_sessions, end_other_sessions,
-    end_session, exchange_token, list_sessions, logout, refresh_session, session_status,
+    Logout, RecentActivity, RefreshSession, SessionStatus, current_session, end_all_sessions,
+    end_other_sessions, end_session, exchange_token, list_sessions, logout, recent_activity,
+    refresh_session, session_status,
 };
-pub use types::{AuthStatus, SessionInfo, SessionRecord, User};
+pub use types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord, User};
 
+#[cfg(feature = "ssr")]
+pub use ssr::admin;
 #[cfg(feature = "ssr")]
 pub use ssr::{
     AuthConfig, AuthError, AuthService, Client, CookieSettings, Credentials, CsrfGuard,

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{AuthStatus, SessionInfo, SessionRecord};
+use super::types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord};
 use crate::error::AppError;
 
 /// Exchanges a proxy token (from the sign-in callback) for a session.
@@ -77,4 +77,11 @@ pub async fn end_other_sessions() -> Result<usize, AppError> {
 pub async fn end_all_sessions() -> Result<usize, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
     Ok(request.end_sessions(super::ssr::Which::All).await?)
+}
+
+/// The signed-in user's last 20 events of the activity log, newest first.
+#[server]
+pub async fn recent_activity() -> Result<Vec<ActivityEvent>, AppError> {
+    let request = super::ssr::RequestAuth::from_context().await?;
+    Ok(request.activity().await?)
 }

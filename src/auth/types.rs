@@ -37,6 +37,24 @@ pub struct AuthStatus {
     pub may_refresh: bool,
 }
 
+/// An event of the activity log, as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    /// `signed-in`, `signed-out`, `session-ended`, `other-sessions-ended`, `all-sessions-ended`,
+    /// `refresh-token-reused`, `user-deactivated`, `user-reactivated`.
+    pub kind: String,
+    /// What happened, for a person.
+    pub description: String,
+    pub session_id: Option<String>,
+    /// The device it came from ("Firefox on Linux").
+    pub device: String,
+    pub ip_address: String,
+    /// Event-specific details, as JSON.
+    pub details: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
 /// One of the signed-in user's sessions (a sign-in on some device), as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {

@@ -115,6 +115,11 @@ async fn clean_up(auth: AuthService) {
         if minute % SESSION_CLEANUP_MINUTES != 0 {
             continue;
         }
+        match auth.delete_old_activity().await {
+            Ok(0) => {}
+            Ok(events) => tracing::info!(events, "deleted activity past its retention"),
+            Err(e) => tracing::warn!(error = %e, "could not delete old activity"),
+        }
         match auth.delete_expired_sessions().await {
             Ok(deleted) if deleted.sessions + deleted.used_tokens == 0 => {}
             Ok(deleted) => tracing::info!(

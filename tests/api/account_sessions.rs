@@ -397,4 +397,6 @@ async fn the_account_page_shows_the_profile_and_the_sessions(db: PgPool) {
         "{html}"
     );
     assert_eq!(html.matches("This device").count(), 1, "{html}");
+    assert!(html.contains(r#"data-testid="activity""#), "{html}");
+    assert!(html.contains("Signed in for the first time"), "{html}");
 }

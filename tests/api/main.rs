@@ -2,6 +2,8 @@
 //! from `#[sqlx::test]` and DATABASE_URL) and a JWKS served over loopback with keys generated here.
 
 mod account_sessions;
+mod activity;
+mod admin;
 mod assets;
 mod connections;
 mod contract;

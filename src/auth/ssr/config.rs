@@ -43,6 +43,8 @@ pub struct AuthConfig {
     pub user_cache_ttl: Duration,
     /// How often each instance asks which sessions ended, for the notifications it may have missed.
     pub session_sync_interval: Duration,
+    /// How long the activity log keeps an event.
+    pub activity_retention_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +227,7 @@ impl AuthConfig {
             jwks_max_stale: env.seconds("JWKS_MAX_STALE_SECONDS", 86_400, 0..=604_800)?,
             user_cache_ttl: Duration::from_secs(user_cache_seconds),
             session_sync_interval: env.seconds("SESSION_SYNC_SECONDS", 5, 1..=60)?,
+            activity_retention_days: env.number("ACTIVITY_RETENTION_DAYS", 90, 1..=3_650)? as u32,
         })
     }
 

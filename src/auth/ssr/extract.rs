@@ -16,7 +16,7 @@ use super::cookies::{clear_session, refresh_into_jar, set_sign_in};
 use super::error::AuthError;
 use super::service::{AuthService, Credentials, CurrentUser, seconds_until};
 use super::sessions::{Client, Which};
-use crate::auth::types::{AuthStatus, SessionInfo, SessionRecord, User};
+use crate::auth::types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord, User};
 use crate::error::AppError;
 
 /// The credentials in a request's cookies and `Authorization` header.
@@ -183,7 +183,7 @@ impl RequestAuth {
     /// Revokes the refresh token's family, then deletes the session cookies (kept if the revocation fails).
     pub async fn logout(&self) -> Result<(), AuthError> {
         self.auth
-            .logout(self.credentials.refresh_cookie.as_deref())
+            .logout(self.credentials.refresh_cookie.as_deref(), &self.client)
             .await?;
         clear_session(&self.jar, self.auth.config());
         Ok(())
@@ -195,11 +195,20 @@ impl RequestAuth {
         self.auth.sessions(&current).await
     }
 
+    /// The signed-in user's most recent activity.
+    pub async fn activity(&self) -> Result<Vec<ActivityEvent>, AuthError> {
+        let current = self.current_user().await?;
+        self.auth.activity(&current).await
+    }
+
     /// Ends the user's sessions that `which` names; ending this request's own session (or all of them) also
     /// deletes its cookies. Returns how many ended.
     pub async fn end_sessions(&self, which: Which) -> Result<usize, AuthError> {
         let current = self.current_user().await?;
-        let ended = self.auth.end_sessions(&current, which).await?;
+        let ended = self
+            .auth
+            .end_sessions(&current, which, &self.client)
+            .await?;
         let this_one = match which {
             Which::One(id) => current.session_id == Some(id),
             Which::AllBut(_) => false,

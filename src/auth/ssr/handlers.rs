@@ -136,10 +136,13 @@ async fn me(CurrentUser { user, .. }: CurrentUser) -> Json<User> {
 async fn logout(
     State(auth): State<AuthService>,
     jar: Cookies,
+    peer: Peer,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AuthError> {
     let credentials = credentials(auth.config(), &jar, &headers);
-    auth.logout(credentials.refresh_cookie.as_deref()).await?;
+    let client = client(auth.config(), &peer, &headers);
+    auth.logout(credentials.refresh_cookie.as_deref(), &client)
+        .await?;
     clear_session(&jar, auth.config());
     Ok(Json(json!({ "detail": "Logged out." })))
 }
@@ -157,11 +160,14 @@ async fn sessions(
 async fn end_session(
     State(auth): State<AuthService>,
     jar: Cookies,
+    peer: Peer,
+    headers: HeaderMap,
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AuthError> {
     let id = id.parse().map_err(|_| AuthError::SessionNotFound)?;
-    auth.end_sessions(&current, Which::One(id)).await?;
+    let client = client(auth.config(), &peer, &headers);
+    auth.end_sessions(&current, Which::One(id), &client).await?;
     if current.session_id == Some(id) {
         clear_session(&jar, auth.config());
     }
@@ -171,9 +177,14 @@ async fn end_session(
 /// `POST /api/accounts/sessions/revoke-others/` → `{"revoked": n}`: every other session of the user ended.
 async fn end_other_sessions(
     State(auth): State<AuthService>,
+    peer: Peer,
+    headers: HeaderMap,
     current: CurrentUser,
 ) -> Result<Json<Value>, AuthError> {
     let this_one = current.session_id.ok_or(AuthError::SessionNotFound)?;
-    let revoked = auth.end_sessions(&current, Which::AllBut(this_one)).await?;
+    let client = client(auth.config(), &peer, &headers);
+    let revoked = auth
+        .end_sessions(&current, Which::AllBut(this_one), &client)
+        .await?;
     Ok(Json(json!({ "revoked": revoked })))
 }

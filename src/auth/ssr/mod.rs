@@ -9,11 +9,13 @@
 //!
 //! `config` holds the settings and `error` the errors with the HTTP status each answers with.
 
+pub mod admin;
 mod config;
 mod cookies;
 mod csrf;
 mod ended_sessions;
 mod error;
+mod events;
 mod extract;
 mod handlers;
 mod jwks;

@@ -15,7 +15,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::error::AuthError;
-use super::sessions::{self, Client, EndReason, Which};
+use super::sessions::{self, Actor, Client, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 
 /// A refresh token for the family, expiring no later than the session does.
@@ -44,7 +44,7 @@ pub async fn start_family(
     .bind(user_id)
     .bind(claims.exp as f64)
     .bind(&client.user_agent)
-    .bind(client.ip.to_string())
+    .bind(client.address())
     .execute(&mut **tx)
     .await?;
     insert_token(tx, family_id, &claims).await?;
@@ -119,7 +119,7 @@ pub async fn rotate(
         .bind(family_id)
         .bind(child.exp as f64)
         .bind(&client.user_agent)
-        .bind(client.ip.to_string())
+        .bind(client.address())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -148,11 +148,16 @@ pub async fn rotate(
         }
     }
 
+    let by = Actor {
+        session: Some(family_id),
+        client,
+    };
     sessions::end(
         &mut *tx,
         user_id,
         Which::One(family_id),
         EndReason::ReuseDetected,
+        by,
     )
     .await?;
     tx.commit().await?;

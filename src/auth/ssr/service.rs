@@ -11,15 +11,16 @@ use uuid::Uuid;
 use super::config::AuthConfig;
 use super::ended_sessions::EndedSessions;
 use super::error::AuthError;
+use super::events;
 use super::jwks::JwksClient;
 use super::proxy_token::{ProxyClaims, ProxyTokenVerifier};
 use super::rate_limit::SignInRateLimit;
 use super::refresh_tokens;
-use super::sessions::{self, Client, EndReason, Which};
+use super::sessions::{self, Actor, Client, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 use super::user_cache::UserCache;
 use super::users::{self, UserRow};
-use crate::auth::types::{SessionRecord, User};
+use crate::auth::types::{ActivityEvent, SessionRecord, User};
 
 /// The credentials a request carries (the HTTP layer reads them from cookies and headers).
 #[derive(Debug, Default, Clone)]
@@ -171,16 +172,16 @@ impl AuthService {
             };
             let refresh = if user.is_active {
                 let max_age = self.inner.config.session_max_age;
-                Some(
-                    refresh_tokens::start_family(
-                        &mut tx,
-                        &self.inner.keys,
-                        user.id,
-                        max_age,
-                        client,
-                    )
-                    .await?,
+                let (session_id, claims) = refresh_tokens::start_family(
+                    &mut tx,
+                    &self.inner.keys,
+                    user.id,
+                    max_age,
+                    client,
                 )
+                .await?;
+                events::signed_in(&mut tx, user.id, session_id, client).await?;
+                Some((session_id, claims))
             } else {
                 None
             };
@@ -299,11 +300,15 @@ impl AuthService {
 
     /// Ends the session server-side: the refresh token's family is revoked, and its access tokens are refused
     /// from now on, here and (within seconds) on every instance. Cookies are the caller's job.
-    pub async fn logout(&self, refresh_token: Option<&str>) -> Result<(), AuthError> {
+    pub async fn logout(
+        &self,
+        refresh_token: Option<&str>,
+        client: &Client,
+    ) -> Result<(), AuthError> {
         if let Some(claims) =
             refresh_token.and_then(|token| self.inner.keys.decode(token, TokenType::Refresh))
             && let Some(session) =
-                sessions::end_by_token(&self.inner.db, claims.jti, EndReason::SignedOut).await?
+                sessions::end_by_token(&self.inner.db, claims.jti, client).await?
         {
             self.inner.ended.insert(session);
         }
@@ -322,9 +327,15 @@ impl AuthService {
         &self,
         current: &CurrentUser,
         which: Which,
+        client: &Client,
     ) -> Result<usize, AuthError> {
         let user_id = user_uuid(current)?;
-        let ended = sessions::end(&self.inner.db, user_id, which, EndReason::EndedByUser).await?;
+        let by = Actor {
+            session: current.session_id,
+            client,
+        };
+        let ended =
+            sessions::end(&self.inner.db, user_id, which, EndReason::EndedByUser, by).await?;
         if ended.is_empty() && matches!(which, Which::One(_)) {
             return Err(AuthError::SessionNotFound);
         }
@@ -347,6 +358,17 @@ impl AuthService {
     /// Deletes the sessions whose refresh token has expired, and the expired used tokens of live ones.
     pub async fn delete_expired_sessions(&self) -> Result<refresh_tokens::Deleted, sqlx::Error> {
         refresh_tokens::delete_expired(&self.inner.db).await
+    }
+
+    /// The signed-in user's most recent activity, newest first.
+    pub async fn activity(&self, current: &CurrentUser) -> Result<Vec<ActivityEvent>, AuthError> {
+        let user_id = user_uuid(current)?;
+        Ok(events::recent(&self.inner.db, user_id, events::RECENT).await?)
+    }
+
+    /// Deletes the activity older than `ACTIVITY_RETENTION_DAYS`; returns how many events.
+    pub async fn delete_old_activity(&self) -> Result<u64, sqlx::Error> {
+        events::delete_older_than(&self.inner.db, self.inner.config.activity_retention_days).await
     }
 
     fn session(&self, user_id: Uuid, session_id: Uuid, refresh: &Claims) -> NewSession {

@@ -1,6 +1,6 @@
 //! Sessions as a person sees them: each refresh-token family, with the device it was last used from, and the
-//! ways to end one. Ending a session is one statement that also tells every instance (`NOTIFY`, delivered when
-//! it commits); `ended_sessions` listens.
+//! ways to end one. Ending sessions is one statement that also writes the activity log's event and tells every
+//! instance (`NOTIFY`, delivered when it commits); `ended_sessions` listens.
 
 use std::net::IpAddr;
 
@@ -14,6 +14,9 @@ use crate::auth::types::SessionRecord;
 /// The channel instances hear about ended sessions on; the payload is the session's id.
 pub const ENDED_CHANNEL: &str = "auth_session_ended";
 
+/// The user agent the admin command's changes record.
+const ADMIN_AGENT: &str = "admin command";
+
 /// The longest user agent kept.
 const MAX_USER_AGENT_CHARS: usize = 512;
 
@@ -26,6 +29,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The admin command, acting on no client's behalf.
+    pub fn admin() -> Self {
+        Self::new(IpAddr::from([0, 0, 0, 0]), Some(ADMIN_AGENT))
+    }
+
     pub fn new(ip: IpAddr, user_agent: Option<&str>) -> Self {
         Self {
             ip,
@@ -37,22 +45,31 @@ impl Client {
                 .collect(),
         }
     }
+
+    /// The address as the records keep it: empty when unknown (no peer address, or the admin command).
+    pub fn address(&self) -> String {
+        if self.ip.is_unspecified() {
+            String::new()
+        } else {
+            self.ip.to_string()
+        }
+    }
 }
 
-/// How a session ended.
+/// How a session ended (`signed-out` is written by `end_by_token`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndReason {
-    SignedOut,
     EndedByUser,
     ReuseDetected,
+    Deactivated,
 }
 
 impl EndReason {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::SignedOut => "signed-out",
             Self::EndedByUser => "ended-by-user",
             Self::ReuseDetected => "reuse-detected",
+            Self::Deactivated => "deactivated",
         }
     }
 }
@@ -65,19 +82,40 @@ pub enum Which {
     All,
 }
 
-/// Ends the user's live sessions that `which` names and tells every instance; returns their ids. Another
-/// user's session is never touched, whatever id is asked for.
+/// Who ends sessions, for the activity log: the session and the client of the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub session: Option<Uuid>,
+    pub client: &'a Client,
+}
+
+/// The activity log's name for ending sessions this way.
+fn event_kind(which: Which, reason: EndReason) -> &'static str {
+    match (reason, which) {
+        (EndReason::ReuseDetected, _) => "refresh-token-reused",
+        (EndReason::Deactivated, _) => "user-deactivated",
+        (EndReason::EndedByUser, Which::One(_)) => "session-ended",
+        (EndReason::EndedByUser, Which::AllBut(_)) => "other-sessions-ended",
+        (EndReason::EndedByUser, Which::All) => "all-sessions-ended",
+    }
+}
+
+/// Ends the user's live sessions that `which` names, records it (when any ended, and always for a
+/// deactivation) and tells every instance; returns their ids. Another user's session is never touched,
+/// whatever id is asked for.
 pub async fn end<'e>(
     db: impl PgExecutor<'e>,
     user_id: Uuid,
     which: Which,
     reason: EndReason,
+    by: Actor<'_>,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     let (id, keep) = match which {
         Which::One(id) => (Some(id), None),
         Which::AllBut(keep) => (None, Some(keep)),
         Which::All => (None, None),
     };
+    let event_session = id.or(by.session);
     sqlx::query_scalar(&format!(
         "WITH ended AS (
              UPDATE refresh_token_families SET revoked_at = now(), end_reason = $4
@@ -85,6 +123,10 @@ pub async fn end<'e>(
                AND ($2::uuid IS NULL OR id = $2)
                AND ($3::uuid IS NULL OR id <> $3)
              RETURNING id
+         ), logged AS (
+             INSERT INTO auth_events (user_id, session_id, kind, ip_address, user_agent, details)
+             SELECT $1, $5, $6, $7, $8, jsonb_build_object('sessions_ended', count(*))
+             FROM ended HAVING count(*) > 0 OR $9
          )
          SELECT id FROM ended, pg_notify('{ENDED_CHANNEL}', id::text)"
     ))
@@ -92,26 +134,35 @@ pub async fn end<'e>(
     .bind(id)
     .bind(keep)
     .bind(reason.as_str())
+    .bind(event_session)
+    .bind(event_kind(which, reason))
+    .bind(by.client.address())
+    .bind(&by.client.user_agent)
+    .bind(reason == EndReason::Deactivated)
     .fetch_all(db)
     .await
 }
 
-/// Ends the session a refresh token belongs to (signing out), if it is live; returns its id.
+/// Ends the session a refresh token belongs to (signing out), if it is live, and records it; returns its id.
 pub async fn end_by_token<'e>(
     db: impl PgExecutor<'e>,
     jti: Uuid,
-    reason: EndReason,
+    client: &Client,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(&format!(
         "WITH ended AS (
-             UPDATE refresh_token_families SET revoked_at = now(), end_reason = $2
+             UPDATE refresh_token_families SET revoked_at = now(), end_reason = 'signed-out'
              WHERE id = (SELECT family_id FROM refresh_tokens WHERE jti = $1) AND revoked_at IS NULL
-             RETURNING id
+             RETURNING id, user_id
+         ), logged AS (
+             INSERT INTO auth_events (user_id, session_id, kind, ip_address, user_agent)
+             SELECT user_id, id, 'signed-out', $2, $3 FROM ended
          )
          SELECT id FROM ended, pg_notify('{ENDED_CHANNEL}', id::text)"
     ))
     .bind(jti)
-    .bind(reason.as_str())
+    .bind(client.address())
+    .bind(&client.user_agent)
     .fetch_optional(db)
     .await
 }
@@ -159,6 +210,9 @@ fn rfc3339(at: OffsetDateTime) -> String {
 
 /// "Firefox on Windows", from a user agent: the browser and the system, for a person to recognise a device.
 pub fn describe_device(user_agent: &str) -> String {
+    if user_agent == ADMIN_AGENT {
+        return "The admin command".to_owned();
+    }
     // Order matters: Edge and Opera say Chrome too, Chrome says Safari, and Android says Linux.
     const BROWSERS: [(&str, &str); 7] = [
         ("Edg/", "Edge"),
