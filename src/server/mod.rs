@@ -106,7 +106,8 @@ fn hash_file_beside_binary(name: &str) -> bool {
 }
 
 /// Every minute: forgets the clients the sign-in rate limit has not seen lately; every hour (and at start):
-/// deletes expired sessions.
+/// ends expired sessions and deletes what is past its use or its retention (refresh tokens, session records,
+/// activity).
 async fn clean_up(auth: AuthService) {
     let mut minutes = tokio::time::interval(std::time::Duration::from_secs(60));
     for minute in 0u64.. {
@@ -121,11 +122,12 @@ async fn clean_up(auth: AuthService) {
             Err(e) => tracing::warn!(error = %e, "could not delete old activity"),
         }
         match auth.delete_expired_sessions().await {
-            Ok(deleted) if deleted.sessions + deleted.used_tokens == 0 => {}
+            Ok(deleted) if deleted.sessions + deleted.used_tokens + deleted.old_sessions == 0 => {}
             Ok(deleted) => tracing::info!(
-                sessions = deleted.sessions,
+                expired_sessions = deleted.sessions,
                 used_tokens = deleted.used_tokens,
-                "deleted expired sessions and used refresh tokens"
+                old_sessions = deleted.old_sessions,
+                "ended expired sessions, deleted spent refresh tokens and old session records"
             ),
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }

@@ -359,21 +359,44 @@ async fn a_session_made_on_one_instance_works_on_another(db: PgPool) {
 }
 
 #[sqlx::test]
-async fn expired_families_are_deleted(db: PgPool) {
+async fn expired_sessions_are_recorded_as_ended_and_deleted_after_the_retention(db: PgPool) {
     let app = spawn_app(db).await;
-    app.sign_in_as("ada@example.com").await;
+    let ada = app.sign_in_as("ada@example.com").await;
     app.sign_in_as("bob@example.com").await;
     sqlx::query("UPDATE refresh_token_families SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE email = 'ada@example.com')")
         .execute(&app.db)
         .await
         .unwrap();
     let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
-    assert_eq!(deleted.sessions, 1);
+    assert_eq!(
+        (deleted.sessions, deleted.used_tokens, deleted.old_sessions),
+        (1, 1, 0)
+    );
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    assert_eq!(tokens, 1, "the expired family's tokens went with it");
+    assert_eq!(tokens, 1, "the expired session's token went; bob's stays");
+    let reason: Option<String> = sqlx::query_scalar(
+        "SELECT end_reason FROM refresh_token_families WHERE user_id = (SELECT id FROM users WHERE email = 'ada@example.com')",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(reason.as_deref(), Some("expired"));
+    assert_eq!(app.refresh(&ada).await.status(), 401);
+
+    // Past the retention (90 days), the record goes too.
+    sqlx::query("UPDATE refresh_token_families SET revoked_at = now() - interval '91 days' WHERE revoked_at IS NOT NULL")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
+    assert_eq!(
+        (deleted.sessions, deleted.used_tokens, deleted.old_sessions),
+        (0, 0, 1)
+    );
+    assert_eq!(app.rows("refresh_token_families").await, 1);
 }
 
 #[sqlx::test]
@@ -493,7 +516,10 @@ async fn used_tokens_of_live_sessions_are_pruned_once_expired(db: PgPool) {
 
     // The first two tokens are used and past their lifetime; the newest lives on, and so does the session.
     let deleted = app.state.auth.delete_expired_sessions().await.unwrap();
-    assert_eq!((deleted.sessions, deleted.used_tokens), (0, 2));
+    assert_eq!(
+        (deleted.sessions, deleted.used_tokens, deleted.old_sessions),
+        (0, 2, 0)
+    );
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens")
         .fetch_one(&app.db)
         .await

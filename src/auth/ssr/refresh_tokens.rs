@@ -165,30 +165,49 @@ pub async fn rotate(
     Err(AuthError::RefreshTokenReused)
 }
 
-/// What a clean-up deleted.
+/// What a clean-up did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deleted {
-    /// Families whose newest token had expired (their tokens went with them).
+    /// Sessions whose newest token had expired, now recorded as ended (`expired`).
     pub sessions: u64,
-    /// Used tokens of live families whose own lifetime had passed.
+    /// Refresh tokens that can never be used again: those of ended sessions, and the used ones of live
+    /// sessions whose own lifetime had passed.
     pub used_tokens: u64,
+    /// Records of sessions that ended longer ago than the retention.
+    pub old_sessions: u64,
 }
 
-/// Deletes expired families and the expired used tokens of live ones.
-pub async fn delete_expired(db: &PgPool) -> Result<Deleted, sqlx::Error> {
-    let sessions = sqlx::query("DELETE FROM refresh_token_families WHERE expires_at < now()")
-        .execute(db)
-        .await?
-        .rows_affected();
-    let used_tokens = sqlx::query(
-        "DELETE FROM refresh_tokens WHERE used_at IS NOT NULL AND expires_at < extract(epoch FROM now())",
+/// Records expired sessions as ended, deletes the refresh tokens nothing can use any more, and deletes the
+/// records of sessions that ended `retention_days` ago.
+pub async fn delete_expired(db: &PgPool, retention_days: u32) -> Result<Deleted, sqlx::Error> {
+    // No notification: an expired session's access tokens expire by themselves.
+    let sessions = sqlx::query(
+        "UPDATE refresh_token_families SET revoked_at = expires_at, end_reason = 'expired'
+         WHERE revoked_at IS NULL AND expires_at < now()",
     )
+    .execute(db)
+    .await?
+    .rows_affected();
+    let used_tokens = sqlx::query(
+        "DELETE FROM refresh_tokens t
+         WHERE (t.used_at IS NOT NULL AND t.expires_at < extract(epoch FROM now()))
+            OR EXISTS (SELECT 1 FROM refresh_token_families f
+                       WHERE f.id = t.family_id AND f.revoked_at IS NOT NULL)",
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    let old_sessions = sqlx::query(
+        "DELETE FROM refresh_token_families WHERE revoked_at < now() - $1 * interval '1 day'",
+    )
+    .bind(f64::from(retention_days))
     .execute(db)
     .await?
     .rows_affected();
     Ok(Deleted {
         sessions,
         used_tokens,
+        old_sessions,
     })
 }
 

@@ -355,9 +355,11 @@ impl AuthService {
         self.inner.sign_in_limit.forget_idle_clients();
     }
 
-    /// Deletes the sessions whose refresh token has expired, and the expired used tokens of live ones.
+    /// Records expired sessions as ended, deletes the refresh tokens nothing can use any more and the records
+    /// of sessions ended longer ago than `ACTIVITY_RETENTION_DAYS`.
     pub async fn delete_expired_sessions(&self) -> Result<refresh_tokens::Deleted, sqlx::Error> {
-        refresh_tokens::delete_expired(&self.inner.db).await
+        refresh_tokens::delete_expired(&self.inner.db, self.inner.config.activity_retention_days)
+            .await
     }
 
     /// The signed-in user's most recent activity, newest first.
