@@ -22,6 +22,8 @@ use tower::ServiceExt;
 
 use common::DevAuthProxy;
 
+const SECRET_KEY: &str = "bench-secret-key-0123456789abcdef0123456789";
+
 struct Setup {
     runtime: tokio::runtime::Runtime,
     // Kept alive for the JWKS.
@@ -38,7 +40,7 @@ fn setup() -> Setup {
     let env = Env::from_pairs([
         ("DATABASE_URL", database_url.as_str()),
         ("LEPTOS_ENV", "PROD"),
-        ("SECRET_KEY", "bench-secret-key-0123456789abcdef0123456789"),
+        ("SECRET_KEY", SECRET_KEY),
         ("VECTOR_AUTH_PROXY_URL", proxy.url.as_str()),
     ]);
     let (db, proxy_token) = runtime.block_on(async {
@@ -55,6 +57,20 @@ fn setup() -> Setup {
         env,
         proxy_token,
     }
+}
+
+/// The same access token, signed again without its session id.
+fn without_session_id(token: &str) -> String {
+    use base64::Engine as _;
+    let header = jsonwebtoken::decode_header(token).expect("a JWT");
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let mut claims: serde_json::Value = serde_json::from_slice(&json).expect("JSON claims");
+    claims.as_object_mut().expect("an object").remove("sid");
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET_KEY.as_bytes());
+    jsonwebtoken::encode(&header, &claims, &key).expect("HS256 signing")
 }
 
 fn auth_config(env: &Env) -> AuthConfig {
@@ -84,6 +100,18 @@ fn benches(c: &mut Criterion) {
             rt.block_on(auth.current_user(black_box(&credentials)))
                 .unwrap()
         })
+    });
+    // What the ended-session check costs: the same access-token check with a session id to look up, and with
+    // none (as tokens from before sessions had ids).
+    let legacy = Credentials {
+        access_cookie: Some(without_session_id(&sign_in.session.access)),
+        ..Credentials::default()
+    };
+    c.bench_function("access-token check with the ended-session lookup", |b| {
+        b.iter(|| auth.authenticate(black_box(&credentials)).unwrap())
+    });
+    c.bench_function("access-token check without a session id (no lookup)", |b| {
+        b.iter(|| auth.authenticate(black_box(&legacy)).unwrap())
     });
     // The same without the cache: what each request would pay if it asked Postgres.
     let uncached = AuthService::new(
