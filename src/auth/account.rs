@@ -8,9 +8,7 @@ use leptos_router::hooks::use_navigate;
 use super::components::{Avatar, RequireUser};
 use super::context::Auth;
 use super::hydrate::{self, with_refresh};
-use super::server_fns::{
-    end_all_sessions, end_other_sessions, end_session, list_sessions, recent_activity,
-};
+use super::server_fns::{end_all_sessions, end_other_sessions, end_session, load_account};
 use super::types::{ActivityEvent, SessionRecord};
 use crate::error::AppError;
 
@@ -23,28 +21,16 @@ pub fn AccountPage() -> impl IntoView {
         async move { with_refresh(|| end_session(id.clone())).await }
     });
     let end_others = Action::new(|_: &()| async move { with_refresh(end_other_sessions).await });
-    let sessions = Resource::new(
+    // Sessions and activity in one call: each server function and resource adds to the browser's bundle.
+    let account = Resource::new(
         move || {
             let user = auth.session().map(|session| session.user.id);
             (user, end_one.version().get(), end_others.version().get())
         },
         |(user, ..)| async move {
             match user {
-                Some(_) => with_refresh(list_sessions).await,
-                None => Ok(Vec::new()),
-            }
-        },
-    );
-
-    let activity = Resource::new(
-        move || {
-            let user = auth.session().map(|session| session.user.id);
-            (user, end_one.version().get(), end_others.version().get())
-        },
-        |(user, ..)| async move {
-            match user {
-                Some(_) => with_refresh(recent_activity).await,
-                None => Ok(Vec::new()),
+                Some(_) => with_refresh(load_account).await.map(Some),
+                None => Ok(None),
             }
         },
     );
@@ -52,8 +38,18 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <RequireUser>
             <Profile/>
-            <Sessions sessions end_one end_others/>
-            <Activity activity/>
+            <Transition fallback=|| view! { <section class="card"><p class="status">"Loading…"</p></section> }>
+                {move || account.get().map(|result| match result {
+                    Ok(Some(account)) => EitherOf3::A(view! {
+                        <Sessions sessions=account.sessions end_one end_others/>
+                        <Activity events=account.activity/>
+                    }),
+                    Ok(None) => EitherOf3::B(()),
+                    Err(e) => EitherOf3::C(view! {
+                        <section class="card"><p class="form-error" role="alert">{e.detail}</p></section>
+                    }),
+                })}
+            </Transition>
         </RequireUser>
     }
 }
@@ -79,7 +75,7 @@ fn Profile() -> impl IntoView {
 
 #[component]
 fn Sessions(
-    sessions: Resource<Result<Vec<SessionRecord>, AppError>>,
+    sessions: Vec<SessionRecord>,
     end_one: Action<String, Result<(), AppError>>,
     end_others: Action<(), Result<usize, AppError>>,
 ) -> impl IntoView {
@@ -111,19 +107,15 @@ fn Sessions(
     view! {
         <section class="card">
             <h2>"Where you are signed in"</h2>
-            <Transition fallback=|| view! { <p class="status">"Loading sessions…"</p> }>
-                {move || sessions.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
-                        <p class="status">"No sessions: in dev mode you are signed in without one."</p>
-                    }),
-                    Ok(list) => EitherOf3::B(view! {
-                        <ul class="sessions" data-testid="sessions">
-                            {list.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
-                        </ul>
-                    }),
-                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
-                })}
-            </Transition>
+            {if sessions.is_empty() {
+                Either::Left(view! { <p class="status">"No sessions: in dev mode you are signed in without one."</p> })
+            } else {
+                Either::Right(view! {
+                    <ul class="sessions" data-testid="sessions">
+                        {sessions.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
+                    </ul>
+                })
+            }}
             {move || action_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             <div class="session-actions">
                 <button class="button secondary" on:click=move |_| { end_others.dispatch(()); } disabled=end_others.pending()>
@@ -164,27 +156,20 @@ fn SessionItem(
 }
 
 #[component]
-fn Activity(activity: Resource<Result<Vec<ActivityEvent>, AppError>>) -> impl IntoView {
+fn Activity(events: Vec<ActivityEvent>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Recent activity"</h2>
-            <Transition fallback=|| view! { <p class="status">"Loading activity…"</p> }>
-                {move || activity.get().map(|result| match result {
-                    Ok(events) => Either::Left(view! {
-                        <ul class="activity" data-testid="activity">
-                            {events.into_iter().map(|event| view! {
-                                <li>
-                                    <strong>{event.description}</strong>
-                                    <span class="session-meta">
-                                        {event.device} " · " {event.ip_address} " · " {short_time(&event.at)}
-                                    </span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }),
-                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.detail}</p> }),
-                })}
-            </Transition>
+            <ul class="activity" data-testid="activity">
+                {events.into_iter().map(|event| view! {
+                    <li>
+                        <strong>{event.description}</strong>
+                        <span class="session-meta">
+                            {event.device} " · " {event.ip_address} " · " {short_time(&event.at)}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

@@ -31,11 +31,11 @@ pub use context::Auth;
 pub use hydrate::with_refresh;
 pub use server_fns::{
     CurrentSession, EndAllSessions, EndOtherSessions, EndSession, ExchangeToken, ListSessions,
-    Logout, RecentActivity, RefreshSession, SessionStatus, current_session, end_all_sessions,
-    end_other_sessions, end_session, exchange_token, list_sessions, logout, recent_activity,
+    LoadAccount, Logout, RefreshSession, SessionStatus, current_session, end_all_sessions,
+    end_other_sessions, end_session, exchange_token, list_sessions, load_account, logout,
     refresh_session, session_status,
 };
-pub use types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord, User};
+pub use types::{AccountOverview, ActivityEvent, AuthStatus, SessionInfo, SessionRecord, User};
 
 #[cfg(feature = "ssr")]
 pub use ssr::admin;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord};
+use super::types::{AccountOverview, AuthStatus, SessionInfo, SessionRecord};
 use crate::error::AppError;
 
 /// Exchanges a proxy token (from the sign-in callback) for a session.
@@ -79,9 +79,12 @@ pub async fn end_all_sessions() -> Result<usize, AppError> {
     Ok(request.end_sessions(super::ssr::Which::All).await?)
 }
 
-/// The signed-in user's last 20 events of the activity log, newest first.
+/// The account page's data in one call: the user's live sessions and their last 20 events.
 #[server]
-pub async fn recent_activity() -> Result<Vec<ActivityEvent>, AppError> {
+pub async fn load_account() -> Result<AccountOverview, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
-    Ok(request.activity().await?)
+    Ok(AccountOverview {
+        sessions: request.sessions().await?,
+        activity: request.activity().await?,
+    })
 }

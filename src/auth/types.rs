@@ -37,6 +37,14 @@ pub struct AuthStatus {
     pub may_refresh: bool,
 }
 
+/// What the account page shows: the user's live sessions and their recent activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub sessions: Vec<SessionRecord>,
+    /// The last 20 events, newest first.
+    pub activity: Vec<ActivityEvent>,
+}
+
 /// An event of the activity log, as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEvent {

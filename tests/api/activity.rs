@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use app::auth::RecentActivity;
+use app::auth::LoadAccount;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -139,9 +139,11 @@ async fn the_account_sees_its_own_last_twenty_events(db: PgPool) {
     for _ in 0..22 {
         ada = app.sign_in_as("ada@example.com").await;
     }
-    let response = app.call(RecentActivity::PATH, &[], &ada).await;
+    let response = app.call(LoadAccount::PATH, &[], &ada).await;
     assert_eq!(response.status(), 200);
-    let events: Vec<Value> = response.json().await.unwrap();
+    let account: Value = response.json().await.unwrap();
+    assert_eq!(account["sessions"].as_array().unwrap().len(), 23);
+    let events = account["activity"].as_array().unwrap();
     assert_eq!(events.len(), 20);
     assert!(
         events
@@ -150,12 +152,13 @@ async fn the_account_sees_its_own_last_twenty_events(db: PgPool) {
     );
     assert_eq!(events[0]["ip_address"], "127.0.0.1");
 
-    let response = app.call(RecentActivity::PATH, &[], &bob).await;
-    let events: Vec<Value> = response.json().await.unwrap();
+    let response = app.call(LoadAccount::PATH, &[], &bob).await;
+    let account: Value = response.json().await.unwrap();
+    let events = account["activity"].as_array().unwrap();
     assert_eq!(events.len(), 1, "bob's own only");
     assert_eq!(events[0]["description"], "Signed in for the first time");
     assert_eq!(
-        app.call(RecentActivity::PATH, &[], &Session::default())
+        app.call(LoadAccount::PATH, &[], &Session::default())
             .await
             .status(),
         401
