@@ -1,7 +1,10 @@
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    app::server::init_tracing();
+    if let Err(e) = app::server::init_tracing() {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     match app::server::run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -8,6 +8,7 @@ mod assets;
 mod db;
 mod headers;
 mod health;
+mod request_log;
 mod router;
 mod serve;
 
@@ -43,11 +44,28 @@ pub enum StartupError {
     },
 }
 
-pub fn init_tracing() {
+/// Logs to standard output, filtered by `RUST_LOG` (default `info,sqlx=warn`): human-readable lines, or one JSON
+/// object per line with `LOG_FORMAT=json` (the request's fields, its id included, in `span`).
+pub fn init_tracing() -> Result<(), ConfigError> {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let json = match std::env::var("LOG_FORMAT").as_deref().map(str::trim) {
+        Err(_) | Ok("" | "text") => false,
+        Ok("json") => true,
+        Ok(other) => return Err(ConfigError::invalid("LOG_FORMAT", other, "text or json")),
+    };
+    let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        subscriber
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        subscriber.init();
+    }
+    Ok(())
 }
 
 /// Loads the configuration, prepares the database and serves until Ctrl-C or SIGTERM.

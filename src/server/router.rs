@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn_with_state, map_response};
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use leptos::prelude::provide_context;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
@@ -14,6 +14,7 @@ use tower_cookies::CookieManagerLayer;
 use super::assets;
 use super::headers::{SecurityHeaders, security_headers};
 use super::health;
+use super::request_log::log_requests;
 use crate::app::{App, shell};
 use crate::auth;
 use crate::billing;
@@ -49,6 +50,8 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     // A request passes these from top to bottom, its response from bottom to top.
     let middleware = ServiceBuilder::new()
+        // First, so that its line covers everything below, and what they log carries the request id.
+        .layer(from_fn(log_requests))
         // Server functions read at most this much (the exchange sets a smaller limit of its own).
         .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(from_fn_with_state(security, security_headers))

@@ -9,16 +9,6 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-/// The URL of the test's own database (DATABASE_URL names the server; `#[sqlx::test]` made the database).
-fn database_url(db: &PgPool) -> String {
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = db.connect_options().get_database().unwrap().to_owned();
-    let base = server
-        .rsplit_once('/')
-        .map_or(server.as_str(), |(base, _)| base);
-    format!("{base}/{name}")
-}
-
 /// Runs the command in a folder without a `.env`, with this DATABASE_URL (none when `None`).
 async fn admin(database_url: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_admin"));

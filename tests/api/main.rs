@@ -19,6 +19,7 @@ mod key_rotation;
 mod malformed;
 mod notes;
 mod rate_limits;
+mod request_log;
 mod server_fns;
 mod sessions;
 mod startup;

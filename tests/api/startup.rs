@@ -54,6 +54,10 @@ fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
             "error: VECTOR_AUTH_PROXY_URL is not set",
         ),
         (vec![], "error: DATABASE_URL is not set"),
+        (
+            vec![database, ("LOG_FORMAT", "yaml")],
+            "error: LOG_FORMAT=\"yaml\" is invalid: expected text or json",
+        ),
     ];
     for (vars, expected) in cases {
         let (code, stderr) = start_with(&vars);

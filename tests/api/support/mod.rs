@@ -27,6 +27,17 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
 
+/// The URL of the test's own database (DATABASE_URL names the server; `#[sqlx::test]` made the database), for
+/// the binaries a test runs.
+pub fn database_url(db: &sqlx::PgPool) -> String {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let name = db.connect_options().get_database().unwrap().to_owned();
+    let base = server
+        .rsplit_once('/')
+        .map_or(server.as_str(), |(base, _)| base);
+    format!("{base}/{name}")
+}
+
 pub fn now() -> i64 {
     jsonwebtoken::get_current_timestamp() as i64
 }

@@ -1,0 +1,121 @@
+//! The request log of the real server binary: one line per request with its id, and nothing secret.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::support::*;
+
+#[sqlx::test]
+async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPool) {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("request-log-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_ENV", "DEV")
+        .env("LEPTOS_OUTPUT_NAME", "vector_app")
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", database_url(&db))
+        .env("SECRET_KEY", SECRET_KEY)
+        .env("VECTOR_AUTH_PROXY_URL", "http://127.0.0.1:1")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = RunningServer(Some(child));
+    wait_for_port(port, "the server", Duration::from_secs(30));
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+
+    let traced = http
+        .get(url("/api/health/live?token=secret-in-query"))
+        .header("x-request-id", "trace-42")
+        .header("cookie", "access_token=secret-in-cookie")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.headers()["x-request-id"], "trace-42", "echoed");
+    let generated = http
+        .get(url("/api/accounts/me/"))
+        .header("authorization", "Bearer secret-in-header")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(generated.status(), 401);
+    let generated_id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        uuid::Uuid::parse_str(&generated_id).is_ok(),
+        "{generated_id}"
+    );
+    let replaced = http
+        .get(url("/api/health/live"))
+        .header("x-request-id", "forged id")
+        .send()
+        .await
+        .unwrap();
+    let replaced_id = replaced.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&replaced_id).is_ok(), "{replaced_id}");
+
+    // The lines are written before each response goes out; give the last one a moment.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let output = server.stop();
+    std::fs::remove_dir_all(&dir).ok();
+    let log = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!log.contains("secret-in"), "a secret in the log:\n{log}");
+
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let served: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["fields"]["message"] == "served")
+        .collect();
+    assert_eq!(served.len(), 3, "one line per request:\n{log}");
+    let expected = [
+        ("trace-42", "/api/health/live", 200),
+        (generated_id.as_str(), "/api/accounts/me/", 401),
+        (replaced_id.as_str(), "/api/health/live", 200),
+    ];
+    for (line, (id, path, status)) in served.iter().zip(expected) {
+        assert_eq!(line["span"]["request_id"], id, "{line}");
+        assert_eq!(line["span"]["method"], "GET", "{line}");
+        assert_eq!(line["span"]["path"], path, "{line}");
+        assert_eq!(line["fields"]["status"], status, "{line}");
+        assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
+    }
+}
+
+/// The server process, stopped when the test ends however it ends.
+struct RunningServer(Option<std::process::Child>);
+
+impl RunningServer {
+    /// SIGTERM, as an orchestrator stops it; then what it wrote.
+    fn stop(mut self) -> std::process::Output {
+        let child = self.0.take().unwrap();
+        let _ = Command::new("kill").arg(child.id().to_string()).status();
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
