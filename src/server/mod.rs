@@ -111,6 +111,7 @@ pub async fn run() -> Result<(), StartupError> {
     let state = AppState::new(config, db, leptos_options);
     tokio::spawn(clean_up(state.auth.clone()));
     tokio::spawn(state.auth.clone().watch_ended_sessions());
+    tokio::spawn(state.auth.clone().warm_up());
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;

@@ -172,3 +172,98 @@ async fn a_sign_out_that_fails_says_so_and_keeps_the_session(
         "and the session ended on the server"
     );
 }
+
+#[sqlx::test]
+async fn readiness_waits_for_the_auth_proxys_keys(db: PgPool) {
+    let app = spawn_app(db).await;
+    app.proxy().set_mode(JwksMode::Error);
+    let ready = || async { app.get("/api/health/ready").send().await.unwrap() };
+
+    let response = ready().await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        detail(response).await,
+        "Not ready: the auth proxy's keys are not loaded yet."
+    );
+    assert_eq!(
+        app.get("/api/health").send().await.unwrap().status(),
+        200,
+        "the database answers all the same"
+    );
+
+    // The warm-up the server starts with keeps trying while the proxy fails.
+    let warming = tokio::spawn(app.state.auth.clone().warm_up());
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(ready().await.status(), 503);
+    assert!(
+        app.proxy().fetches() >= 2,
+        "{} fetches",
+        app.proxy().fetches()
+    );
+    app.proxy().set_mode(JwksMode::Normal);
+    tokio::time::timeout(Duration::from_secs(10), warming)
+        .await
+        .expect("the warm-up ends once the proxy answers")
+        .unwrap();
+    let response = ready().await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ready"})
+    );
+}
+
+#[sqlx::test]
+async fn readiness_in_dev_mode_is_the_database(
+    pool_options: PgPoolOptions,
+    connect_options: PgConnectOptions,
+) {
+    let (db, relay) = pool_that_can_go_down(pool_options, connect_options).await;
+    let app = TestApp::start(db, base_env()).await;
+    assert_eq!(
+        app.get("/api/health/ready").send().await.unwrap().status(),
+        200
+    );
+    relay.go_down();
+    let response = app.get("/api/health/ready").send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(detail(response).await, "Database unavailable.");
+}
+
+#[sqlx::test(migrations = false)]
+async fn two_instances_starting_at_once_migrate_a_fresh_database_once(db: PgPool) {
+    let url = database_url(&db);
+    let ports = [free_port(), free_port()];
+    let servers: Vec<RunningServer> = ports
+        .iter()
+        .map(|port| RunningServer::start(&url, *port, &[]))
+        .collect();
+    for port in ports {
+        wait_for_port(port, "a server", Duration::from_secs(30));
+        let response = reqwest::get(format!("http://127.0.0.1:{port}/api/health"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let files = std::fs::read_dir("migrations")
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count();
+    assert_eq!(applied as usize, files, "each migration applied once");
+    for server in servers {
+        let output = server.stop();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -1,6 +1,5 @@
 //! The request log of the real server binary: one line per request with its id, and nothing secret.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -11,25 +10,7 @@ use crate::support::*;
 #[sqlx::test]
 async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPool) {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("request-log-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEPTOS_ENV", "DEV")
-        .env("LEPTOS_OUTPUT_NAME", "vector_app")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", database_url(&db))
-        .env("SECRET_KEY", SECRET_KEY)
-        .env("VECTOR_AUTH_PROXY_URL", "http://127.0.0.1:1")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let server = RunningServer(Some(child));
+    let server = RunningServer::start(&database_url(&db), port, &[("LOG_FORMAT", "json")]);
     wait_for_port(port, "the server", Duration::from_secs(30));
     let http = reqwest::Client::new();
     let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
@@ -72,7 +53,6 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPo
     // The lines are written before each response goes out; give the last one a moment.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let output = server.stop();
-    std::fs::remove_dir_all(&dir).ok();
     let log = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(!log.contains("secret-in"), "a secret in the log:\n{log}");
 
@@ -96,26 +76,5 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPo
         assert_eq!(line["span"]["path"], path, "{line}");
         assert_eq!(line["fields"]["status"], status, "{line}");
         assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
-    }
-}
-
-/// The server process, stopped when the test ends however it ends.
-struct RunningServer(Option<std::process::Child>);
-
-impl RunningServer {
-    /// SIGTERM, as an orchestrator stops it; then what it wrote.
-    fn stop(mut self) -> std::process::Output {
-        let child = self.0.take().unwrap();
-        let _ = Command::new("kill").arg(child.id().to_string()).status();
-        child.wait_with_output().unwrap()
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }

@@ -91,6 +91,29 @@ impl JwksClient {
         self.inner.fetches.load(Ordering::Relaxed)
     }
 
+    /// Whether keys have been fetched at least once (the server is ready to verify sign-ins).
+    pub async fn is_warm(&self) -> bool {
+        self.inner.cache.read().await.fetched_at.is_some()
+    }
+
+    /// Fetches the keys until a fetch succeeds, waiting longer after each failure (1 s, doubling, up to 30 s):
+    /// at start, so that the first sign-ins do not wait for the proxy and readiness can say when keys are held.
+    pub async fn warm_up(&self) {
+        let mut wait = Duration::from_secs(1);
+        while !self.is_warm().await {
+            let _fetching = self.inner.fetching.lock().await;
+            if !self.is_warm().await {
+                self.inner.fetch(false).await;
+            }
+            drop(_fetching);
+            if self.is_warm().await {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
+    }
+
     pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
         let asked_at = Instant::now();
         if let Some(key) = self.inner.fresh_key(kid).await {

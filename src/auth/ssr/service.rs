@@ -127,6 +127,21 @@ impl AuthService {
         self.inner.verifier.as_ref().map(ProxyTokenVerifier::jwks)
     }
 
+    /// Fetches the proxy's keys at start, retrying until it answers (nothing to do in dev mode).
+    pub async fn warm_up(self) {
+        if let Some(jwks) = self.jwks() {
+            jwks.warm_up().await;
+        }
+    }
+
+    /// Ready to verify sign-ins: dev mode, or the proxy's keys have been fetched.
+    pub async fn is_ready(&self) -> bool {
+        match self.jwks() {
+            Some(jwks) => jwks.is_warm().await,
+            None => true,
+        }
+    }
+
     /// Learns which sessions end on other instances, for as long as the server runs (see `ended_sessions`).
     pub async fn watch_ended_sessions(self) {
         let sync_interval = self.inner.config.session_sync_interval;

@@ -4,7 +4,8 @@
 //! - `proxy`: a stand-in for the auth proxy's JWKS, served over loopback with keys generated here;
 //! - `billing`: a stand-in for Vector's billing API (entitlements), with failure modes;
 //! - `relay`: a relay between the app and Postgres that can cut the database off or slow it down;
-//! - `dev_auth_proxy`: the dev auth proxy binary as a process (shared with the benchmarks).
+//! - `dev_auth_proxy`: the dev auth proxy binary as a process (shared with the benchmarks);
+//! - `server_process`: the server binary as a process.
 
 mod app;
 mod billing;
@@ -14,12 +15,14 @@ mod billing;
 mod dev_auth_proxy;
 mod proxy;
 mod relay;
+mod server_process;
 
 pub use app::*;
 pub use billing::*;
 pub use dev_auth_proxy::*;
 pub use proxy::*;
 pub use relay::*;
+pub use server_process::*;
 
 use std::net::SocketAddr;
 
