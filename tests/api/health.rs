@@ -267,3 +267,21 @@ async fn two_instances_starting_at_once_migrate_a_fresh_database_once(db: PgPool
         );
     }
 }
+
+#[sqlx::test]
+async fn a_failed_warm_up_does_not_hold_back_the_first_sign_in(db: PgPool) {
+    let app = spawn_app(db).await;
+    app.proxy().set_mode(JwksMode::Error);
+    let warming = tokio::spawn(app.state.auth.clone().warm_up());
+    while app.proxy().fetches() == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The proxy answers now; the warm-up waits a second before it tries again. A sign-in fetches meanwhile.
+    app.proxy().set_mode(JwksMode::Normal);
+    app.sign_in_as("ada@example.com").await;
+    assert_eq!(
+        app.get("/api/health/ready").send().await.unwrap().status(),
+        200
+    );
+    warming.abort();
+}

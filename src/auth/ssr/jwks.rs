@@ -101,11 +101,11 @@ impl JwksClient {
     pub async fn warm_up(&self) {
         let mut wait = Duration::from_secs(1);
         while !self.is_warm().await {
-            let _fetching = self.inner.fetching.lock().await;
+            let fetching = self.inner.fetching.lock().await;
             if !self.is_warm().await {
-                self.inner.fetch(false).await;
+                self.inner.fetch(Fetch::WarmUp).await;
             }
-            drop(_fetching);
+            drop(fetching);
             if self.is_warm().await {
                 break;
             }
@@ -162,7 +162,12 @@ impl Inner {
         let no_fetch =
             fetched_meanwhile || (fresh && recently_refetched) || (!fresh && recently_failed);
         if !no_fetch {
-            self.fetch(fresh).await;
+            self.fetch(if fresh {
+                Fetch::UnknownKid
+            } else {
+                Fetch::Request
+            })
+            .await;
         }
         self.lookup(&*self.cache.read().await, kid)
     }
@@ -182,14 +187,21 @@ impl Inner {
         }
     }
 
-    /// `for_unknown_kid`: the cache was fresh, so this fetch is one an unknown `kid` caused.
-    async fn fetch(&self, for_unknown_kid: bool) {
+    async fn fetch(&self, why: Fetch) {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.download().await;
         let mut cache = self.cache.write().await;
         let now = Instant::now();
+        // A failed warm-up is not recorded as an attempt: it must not keep the first sign-ins from fetching
+        // (within the cooldown) once the proxy answers.
+        if why == Fetch::WarmUp && result.is_err() {
+            if let Err(reason) = result {
+                tracing::warn!(url = %self.url, %reason, "JWKS warm-up: the auth proxy did not answer; trying again");
+            }
+            return;
+        }
         cache.attempted_at = Some(now);
-        if for_unknown_kid {
+        if why == Fetch::UnknownKid {
             cache.unknown_kid_fetch_at = Some(now);
         }
         match result {
@@ -235,6 +247,17 @@ impl Inner {
         }
         Ok(keys)
     }
+}
+
+/// What a fetch is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetch {
+    /// At start, before any request.
+    WarmUp,
+    /// A request needs keys that are missing or stale.
+    Request,
+    /// The keys are fresh but lack a request's `kid`.
+    UnknownKid,
 }
 
 #[derive(Deserialize)]
