@@ -55,7 +55,9 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
     let id = id
         .parse()
         .map_err(|_| super::ssr::AuthError::SessionNotFound)?;
-    request.end_sessions(super::ssr::Which::One(id)).await?;
+    request
+        .end_sessions(Some(super::ssr::Which::One(id)))
+        .await?;
     Ok(())
 }
 
@@ -63,20 +65,14 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
 #[server]
 pub async fn end_other_sessions() -> Result<usize, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
-    let current = request.current_user().await?;
-    let this_one = current
-        .session_id
-        .ok_or(super::ssr::AuthError::SessionNotFound)?;
-    Ok(request
-        .end_sessions(super::ssr::Which::AllBut(this_one))
-        .await?)
+    Ok(request.end_sessions(None).await?)
 }
 
 /// Ends every session of the user, this one included (its cookies are deleted); returns how many ended.
 #[server]
 pub async fn end_all_sessions() -> Result<usize, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
-    Ok(request.end_sessions(super::ssr::Which::All).await?)
+    Ok(request.end_sessions(Some(super::ssr::Which::All)).await?)
 }
 
 /// The account page's data in one call: the user's live sessions and their last 20 events.

@@ -36,23 +36,13 @@ async fn sessions_of(app: &TestApp, session: &Session) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn end_session(app: &TestApp, session: &Session, id: &str) -> reqwest::Response {
-    app.http
-        .delete(app.url(&format!("/api/accounts/sessions/{id}")))
-        .header("sec-fetch-site", "same-origin")
-        .header("origin", app.origin())
-        .header("cookie", session.cookie_header())
-        .send()
+/// How a session ended, as recorded.
+async fn end_reason(app: &TestApp, session: &Session) -> Option<String> {
+    sqlx::query_scalar("SELECT end_reason FROM refresh_token_families WHERE id = $1::uuid")
+        .bind(session.id())
+        .fetch_one(&app.db)
         .await
         .unwrap()
-}
-
-/// The id of the session a cookie jar belongs to, from its access token.
-fn session_id(session: &Session) -> String {
-    unverified_claims(session.get("access_token").unwrap())["sid"]
-        .as_str()
-        .expect("an access token names its session")
-        .to_owned()
 }
 
 /// Waits up to `limit` for `/me` with this session to answer 401; returns how long that took.
@@ -79,7 +69,7 @@ async fn a_sign_in_and_each_refresh_record_the_device_and_the_time(db: PgPool) {
     let records = list.as_array().unwrap();
     assert_eq!(records.len(), 1, "{list}");
     let record = &records[0];
-    assert_eq!(record["id"], session_id(&session));
+    assert_eq!(record["id"], session.id());
     assert_eq!(record["device"], "Firefox on Linux");
     assert_eq!(record["user_agent"], FIREFOX);
     assert_eq!(record["ip_address"], "127.0.0.1");
@@ -120,7 +110,7 @@ async fn ending_a_session_refuses_its_access_token_at_once(db: PgPool) {
     let (_, list) = sessions_of(&app, &laptop).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
 
-    let response = end_session(&app, &laptop, &session_id(&phone)).await;
+    let response = app.end_session(&laptop, &phone.id()).await;
     assert_eq!(response.status(), 204);
     assert!(
         set_cookies(&response).is_empty(),
@@ -134,21 +124,16 @@ async fn ending_a_session_refuses_its_access_token_at_once(db: PgPool) {
     assert_eq!(app.me(&laptop).await.status(), 200);
     let (_, list) = sessions_of(&app, &laptop).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["id"], session_id(&laptop));
+    assert_eq!(list[0]["id"], laptop.id());
     assert_eq!(
-        end_session(&app, &laptop, &session_id(&phone))
-            .await
-            .status(),
+        app.end_session(&laptop, &phone.id()).await.status(),
         404,
         "an ended session cannot be ended again"
     );
-    let reason: Option<String> =
-        sqlx::query_scalar("SELECT end_reason FROM refresh_token_families WHERE id = $1::uuid")
-            .bind(session_id(&phone))
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(reason.as_deref(), Some("ended-by-user"));
+    assert_eq!(
+        end_reason(&app, &phone).await.as_deref(),
+        Some("ended-by-user")
+    );
 }
 
 #[sqlx::test]
@@ -157,13 +142,10 @@ async fn signing_out_refuses_the_access_token_at_once(db: PgPool) {
     let session = app.sign_in_as("ada@example.com").await;
     assert_eq!(app.logout(&session).await.status(), 200);
     assert_eq!(app.me(&session).await.status(), 401);
-    let reason: Option<String> =
-        sqlx::query_scalar("SELECT end_reason FROM refresh_token_families WHERE id = $1::uuid")
-            .bind(session_id(&session))
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(reason.as_deref(), Some("signed-out"));
+    assert_eq!(
+        end_reason(&app, &session).await.as_deref(),
+        Some("signed-out")
+    );
 }
 
 #[sqlx::test]
@@ -202,7 +184,7 @@ async fn ending_every_other_session_keeps_this_one(db: PgPool) {
 async fn ending_this_session_signs_this_browser_out(db: PgPool) {
     let app = spawn_app(db).await;
     let session = app.sign_in_as("ada@example.com").await;
-    let response = end_session(&app, &session, &session_id(&session)).await;
+    let response = app.end_session(&session, &session.id()).await;
     assert_eq!(response.status(), 204);
     let mut cleared = session.clone();
     cleared.update(&response);
@@ -223,14 +205,14 @@ async fn a_user_can_neither_see_nor_end_anothers_sessions(db: PgPool) {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, [session_id(&ada)]);
+    assert_eq!(ids, [ada.id()]);
 
     for id in [
-        session_id(&bob).as_str(),
+        bob.id().as_str(),
         "not-a-session",
         "00000000-0000-0000-0000-000000000000",
     ] {
-        let response = end_session(&app, &ada, id).await;
+        let response = app.end_session(&ada, id).await;
         assert_eq!(response.status(), 404, "{id}");
         assert_eq!(detail(response).await, "Session not found.");
     }
@@ -250,13 +232,10 @@ async fn a_user_can_neither_see_nor_end_anothers_sessions(db: PgPool) {
     // Signed out: 401 everywhere; from another site: the CSRF check refuses before anything happens.
     let nobody = Session::default();
     assert_eq!(sessions_of(&app, &nobody).await.0, 401);
-    assert_eq!(
-        end_session(&app, &nobody, &session_id(&bob)).await.status(),
-        401
-    );
+    assert_eq!(app.end_session(&nobody, &bob.id()).await.status(), 401);
     let response = app
         .http
-        .delete(app.url(&format!("/api/accounts/sessions/{}", session_id(&ada))))
+        .delete(app.url(&format!("/api/accounts/sessions/{}", ada.id())))
         .header("sec-fetch-site", "cross-site")
         .header("origin", "https://evil.example")
         .header("cookie", ada.cookie_header())
@@ -290,7 +269,7 @@ async fn a_missed_notification_is_caught_up(db: PgPool) {
 
     // Ended without a notification, as if B had been disconnected when it was sent.
     sqlx::query("UPDATE refresh_token_families SET revoked_at = now(), end_reason = 'ended-by-user' WHERE id = $1::uuid")
-        .bind(session_id(&session))
+        .bind(session.id())
         .execute(&a.db)
         .await
         .unwrap();
@@ -339,7 +318,7 @@ async fn the_server_functions_list_and_end_sessions(db: PgPool) {
     assert_eq!(current[0]["device"], "Firefox on Linux");
 
     let response = app
-        .call(EndSession::PATH, &[("id", &session_id(&phone))], &here)
+        .call(EndSession::PATH, &[("id", &phone.id())], &here)
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(app.me(&phone).await.status(), 401);

@@ -53,18 +53,8 @@ async fn each_change_writes_its_event_and_no_event_holds_a_token(db: PgPool) {
     remember(&fourth);
     let fifth = app.sign_in_as("ada@example.com").await;
     remember(&fifth);
-    let sid = unverified_claims(fifth.get("access_token").unwrap())["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let response = app
-        .http
-        .delete(app.url(&format!("/api/accounts/sessions/{sid}")))
-        .header("sec-fetch-site", "same-origin")
-        .header("cookie", third.cookie_header())
-        .send()
-        .await
-        .unwrap();
+    let sid = fifth.id();
+    let response = app.end_session(&third, &sid).await;
     assert_eq!(response.status(), 204);
     let response = app
         .post("/api/accounts/sessions/revoke-others/")
@@ -79,14 +69,7 @@ async fn each_change_writes_its_event_and_no_event_holds_a_token(db: PgPool) {
     let response = app.call(app::auth::EndAllSessions::PATH, &[], &third).await;
     assert_eq!(response.status(), 200);
     // Nothing to end: nothing to record.
-    let response = app
-        .http
-        .delete(app.url(&format!("/api/accounts/sessions/{sid}")))
-        .header("sec-fetch-site", "same-origin")
-        .header("cookie", fourth.cookie_header())
-        .send()
-        .await
-        .unwrap();
+    let response = app.end_session(&fourth, &sid).await;
     assert_eq!(response.status(), 401, "that session ended too");
 
     assert_eq!(

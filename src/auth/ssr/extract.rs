@@ -201,23 +201,22 @@ impl RequestAuth {
         self.auth.activity(&current).await
     }
 
-    /// Ends the user's sessions that `which` names; ending this request's own session (or all of them) also
-    /// deletes its cookies. Returns how many ended.
-    pub async fn end_sessions(&self, which: Which) -> Result<usize, AuthError> {
+    /// Ends the user's sessions that `which` names (`None`: all but this one); ending this request's own
+    /// session also deletes its cookies. Returns how many ended.
+    pub async fn end_sessions(&self, which: Option<Which>) -> Result<usize, AuthError> {
         let current = self.current_user().await?;
-        let ended = self
-            .auth
-            .end_sessions(&current, which, &self.client)
-            .await?;
-        let this_one = match which {
-            Which::One(id) => current.session_id == Some(id),
-            Which::AllBut(_) => false,
-            Which::All => true,
+        let ended = match which {
+            Some(which) => {
+                self.auth
+                    .end_sessions(&current, which, &self.client)
+                    .await?
+            }
+            None => self.auth.end_other_sessions(&current, &self.client).await?,
         };
-        if this_one {
+        if ended.this_session {
             clear_session(&self.jar, self.auth.config());
         }
-        Ok(ended)
+        Ok(ended.count)
     }
 
     /// The session for rendering: signed out is an answer here, not an error.

@@ -167,8 +167,11 @@ async fn end_session(
 ) -> Result<StatusCode, AuthError> {
     let id = id.parse().map_err(|_| AuthError::SessionNotFound)?;
     let client = client(auth.config(), &peer, &headers);
-    auth.end_sessions(&current, Which::One(id), &client).await?;
-    if current.session_id == Some(id) {
+    if auth
+        .end_sessions(&current, Which::One(id), &client)
+        .await?
+        .this_session
+    {
         clear_session(&jar, auth.config());
     }
     Ok(StatusCode::NO_CONTENT)
@@ -181,10 +184,7 @@ async fn end_other_sessions(
     headers: HeaderMap,
     current: CurrentUser,
 ) -> Result<Json<Value>, AuthError> {
-    let this_one = current.session_id.ok_or(AuthError::SessionNotFound)?;
     let client = client(auth.config(), &peer, &headers);
-    let revoked = auth
-        .end_sessions(&current, Which::AllBut(this_one), &client)
-        .await?;
-    Ok(Json(json!({ "revoked": revoked })))
+    let ended = auth.end_other_sessions(&current, &client).await?;
+    Ok(Json(json!({ "revoked": ended.count })))
 }

@@ -61,6 +61,14 @@ pub struct CurrentUser {
     pub session_id: Option<Uuid>,
 }
 
+/// What ending sessions did.
+#[derive(Debug, Clone, Copy)]
+pub struct Ended {
+    pub count: usize,
+    /// The session asking was among them (or all were ended): its cookies must go too.
+    pub this_session: bool,
+}
+
 /// Who a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
@@ -343,7 +351,7 @@ impl AuthService {
         current: &CurrentUser,
         which: Which,
         client: &Client,
-    ) -> Result<usize, AuthError> {
+    ) -> Result<Ended, AuthError> {
         let user_id = user_uuid(current)?;
         let by = Actor {
             session: current.session_id,
@@ -357,7 +365,22 @@ impl AuthService {
         for session in &ended {
             self.inner.ended.insert(*session);
         }
-        Ok(ended.len())
+        Ok(Ended {
+            count: ended.len(),
+            this_session: matches!(which, Which::All)
+                || current.session_id.is_some_and(|id| ended.contains(&id)),
+        })
+    }
+
+    /// Ends every session of the user but the one asking (404 for a token that names no session).
+    pub async fn end_other_sessions(
+        &self,
+        current: &CurrentUser,
+        client: &Client,
+    ) -> Result<Ended, AuthError> {
+        let this_one = current.session_id.ok_or(AuthError::SessionNotFound)?;
+        self.end_sessions(current, Which::AllBut(this_one), client)
+            .await
     }
 
     /// Counts a sign-in or refresh for a client address; `RateLimited` past its budget.

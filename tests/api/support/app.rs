@@ -197,6 +197,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `DELETE /api/accounts/sessions/{id}` from this app's own pages.
+    pub async fn end_session(&self, session: &Session, id: &str) -> reqwest::Response {
+        self.http
+            .delete(self.url(&format!("/api/accounts/sessions/{id}")))
+            .header("sec-fetch-site", "same-origin")
+            .header("origin", self.origin())
+            .header("cookie", session.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Calls a server function the way the Leptos client does: a same-origin, form-encoded POST.
     pub async fn call(
         &self,
@@ -256,6 +268,14 @@ impl Session {
     pub fn with(mut self, name: &str, value: &str) -> Self {
         self.cookies.insert(name.into(), value.into());
         self
+    }
+
+    /// The id of the session these cookies belong to, from the access token.
+    pub fn id(&self) -> String {
+        super::unverified_claims(self.get("access_token").expect("an access token"))["sid"]
+            .as_str()
+            .expect("an access token names its session")
+            .to_owned()
     }
 
     pub fn cookie_header(&self) -> String {
