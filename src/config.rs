@@ -3,6 +3,7 @@
 //! Every variable is listed with its default in `.env.example`. A bad value stops the server with one
 //! line naming the variable, the value it got and what it expects.
 
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct Config {
     /// The CSP `frame-ancestors` sources: who may show the app in a frame.
     pub frame_ancestors: String,
     pub server: ServerLimits,
+    /// Where `GET /metrics` is served (`METRICS_ADDR`); `None`, the default, serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
     pub auth: AuthConfig,
     pub billing: BillingConfig,
 }
@@ -87,10 +90,25 @@ impl Config {
             production,
             frame_ancestors: frame_ancestors(env)?,
             server: ServerLimits::from_env(env)?,
+            metrics_addr: metrics_addr(env)?,
             auth: AuthConfig::from_env(env, production)?,
             billing: BillingConfig::from_env(env, production)?,
         })
     }
+}
+
+/// `METRICS_ADDR`: an address and port of its own, such as 127.0.0.1:9100, never the site's.
+fn metrics_addr(env: &Env) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(raw) = env.get("METRICS_ADDR") else {
+        return Ok(None);
+    };
+    raw.parse().map(Some).map_err(|_| {
+        ConfigError::invalid(
+            "METRICS_ADDR",
+            raw,
+            "an address and port such as 127.0.0.1:9100",
+        )
+    })
 }
 
 /// `'self'`, `'none'`, or space-separated sources such as `'self' https://app.govector.ai`.

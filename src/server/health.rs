@@ -39,3 +39,28 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
 async fn live() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
+
+/// `server healthcheck`: asks the server running beside it (`LEPTOS_SITE_ADDR`, an unspecified address meaning
+/// loopback) for `/api/health/live`. For a container's HEALTHCHECK, where the image has no curl.
+pub async fn check_live() -> bool {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    let mut addr: SocketAddr = std::env::var("LEPTOS_SITE_ADDR")
+        .ok()
+        .and_then(|raw| raw.trim().parse().ok())
+        .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)));
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            IpAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build();
+    let Ok(client) = client else { return false };
+    client
+        .get(format!("http://{addr}/api/health/live"))
+        .send()
+        .await
+        .is_ok_and(|response| response.status() == reqwest::StatusCode::OK)
+}

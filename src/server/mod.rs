@@ -8,11 +8,13 @@ mod assets;
 mod db;
 mod headers;
 mod health;
+mod metrics;
 mod request_log;
 mod router;
 mod serve;
 
 pub use db::migrate;
+pub use health::check_live;
 pub use router::router;
 pub use serve::serve;
 
@@ -37,6 +39,8 @@ pub enum StartupError {
     Database { target: String, source: sqlx::Error },
     #[error("cannot apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[from] metrics_exporter_prometheus::BuildError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -108,6 +112,9 @@ pub async fn run() -> Result<(), StartupError> {
     db::migrate(&db).await?;
 
     let limits = config.server.clone();
+    if let Some(addr) = config.metrics_addr {
+        serve_metrics(addr, db.clone(), limits.clone()).await?;
+    }
     let state = AppState::new(config, db, leptos_options);
     tokio::spawn(clean_up(state.auth.clone()));
     tokio::spawn(state.auth.clone().watch_ended_sessions());
@@ -117,6 +124,31 @@ pub async fn run() -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{addr}");
     serve(listener, router(state), limits, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Installs the metrics recorder and serves `GET /metrics` on `addr` for as long as the process runs.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    db: sqlx::PgPool,
+    limits: crate::config::ServerLimits,
+) -> Result<(), StartupError> {
+    let handle = metrics::install()?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    tracing::info!("metrics on http://{addr}/metrics");
+    // Histogram samples wait in the recorder until upkeep folds them in, scraped or not.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let router = metrics::router(handle, db);
+    tokio::spawn(serve(listener, router, limits, std::future::pending()));
     Ok(())
 }
 

@@ -1,14 +1,17 @@
-//! One log line per request: method, path, status, latency and request id, and never a query string, a
-//! cookie or a token. The request id is the request's `x-request-id` when it has a usable one, else a new
-//! UUID; it is echoed in the response and attached to every line logged while the request is served.
+//! One log line per request: method, path, matched route, status, latency and request id, and never a query
+//! string, a cookie or a token. The request id is the request's `x-request-id` when it has a usable one, else a
+//! new UUID; it is echoed in the response and attached to every line logged while the request is served. The
+//! same measurement feeds the request metrics (`metrics::record_request`).
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
+
+use super::metrics::record_request;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -16,6 +19,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_REQUEST_ID_CHARS: usize = 128;
 /// Paths are cut to this many characters in the log.
 const MAX_LOGGED_PATH_CHARS: usize = 200;
+/// The route of a request that matched none: a static file or an unknown path.
+const FALLBACK_ROUTE: &str = "fallback";
 
 pub async fn log_requests(mut request: Request, next: Next) -> Response {
     let id = request
@@ -31,11 +36,24 @@ pub async fn log_requests(mut request: Request, next: Next) -> Response {
         path = %logged_path(request.uri().path()),
         request_id = %String::from_utf8_lossy(id.as_bytes()),
     );
+    let method = request.method().clone();
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
-    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-    span.in_scope(|| tracing::info!(status = response.status().as_u16(), latency_ms, "served"));
+    let latency = started.elapsed();
+    let matched = response.extensions_mut().remove::<MatchedPath>();
+    let route = matched.as_ref().map_or(FALLBACK_ROUTE, MatchedPath::as_str);
+    let status = response.status();
+    let latency_ms = (latency.as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+    span.in_scope(|| tracing::info!(%route, status = status.as_u16(), latency_ms, "served"));
+    record_request(&method, route, status, latency);
     response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// A route layer: the router knows which route a request matched, the log and the metrics outside it learn it
+/// from the response.
+pub async fn tag_route(route: MatchedPath, mut response: Response) -> Response {
+    response.extensions_mut().insert(route);
     response
 }
 

@@ -14,7 +14,7 @@ use tower_cookies::CookieManagerLayer;
 use super::assets;
 use super::headers::{SecurityHeaders, security_headers};
 use super::health;
-use super::request_log::log_requests;
+use super::request_log::{log_requests, tag_route};
 use crate::app::{App, shell};
 use crate::auth;
 use crate::billing;
@@ -81,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(billing::routes())
         .merge(assets::bundle_routes(&state.leptos_options))
         .merge(pages)
+        // Every route, not the fallback (static files, unknown paths).
+        .route_layer(map_response(tag_route))
         .with_state(state);
     // Around the router once, not on each of its routes (`Router::layer`): the middleware clones what it
     // wraps on every request, and a route wrapped in every layer is a chain of boxed services to clone.

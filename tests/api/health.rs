@@ -285,3 +285,24 @@ async fn a_failed_warm_up_does_not_hold_back_the_first_sign_in(db: PgPool) {
     );
     warming.abort();
 }
+
+#[sqlx::test]
+async fn the_healthcheck_command_asks_the_running_server(db: PgPool) {
+    let app = spawn_app(db).await;
+    let healthcheck = |addr: String| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg("healthcheck")
+            .env_clear()
+            .env("LEPTOS_SITE_ADDR", addr)
+            .status()
+            .await
+            .unwrap()
+            .code()
+    };
+    assert_eq!(healthcheck(app.addr.to_string()).await, Some(0));
+    // 0.0.0.0 (as in the container image) means this machine.
+    let any = format!("0.0.0.0:{}", app.addr.port());
+    assert_eq!(healthcheck(any).await, Some(0));
+    let closed = format!("127.0.0.1:{}", free_port());
+    assert_eq!(healthcheck(closed).await, Some(1));
+}

@@ -17,6 +17,7 @@ mod health;
 mod jwks;
 mod key_rotation;
 mod malformed;
+mod metrics;
 mod notes;
 mod rate_limits;
 mod request_log;

@@ -74,6 +74,7 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPo
         assert_eq!(line["span"]["request_id"], id, "{line}");
         assert_eq!(line["span"]["method"], "GET", "{line}");
         assert_eq!(line["span"]["path"], path, "{line}");
+        assert_eq!(line["fields"]["route"], path, "the matched route: {line}");
         assert_eq!(line["fields"]["status"], status, "{line}");
         assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
     }

@@ -58,6 +58,10 @@ fn a_bad_setting_stops_the_server_with_one_line_naming_it() {
             vec![database, ("LOG_FORMAT", "yaml")],
             "error: LOG_FORMAT=\"yaml\" is invalid: expected text or json",
         ),
+        (
+            vec![database, ("METRICS_ADDR", "9100")],
+            "error: METRICS_ADDR=\"9100\" is invalid: expected an address and port such as 127.0.0.1:9100",
+        ),
     ];
     for (vars, expected) in cases {
         let (code, stderr) = start_with(&vars);

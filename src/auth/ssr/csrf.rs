@@ -62,6 +62,7 @@ pub async fn csrf_protect(
         Ok(()) => next.run(request).await,
         Err(reason) => {
             tracing::info!(method = %request.method(), path = request.uri().path(), reason, "CSRF check refused a request");
+            metrics::counter!("auth_csrf_refusals_total").increment(1);
             AuthError::Csrf(reason).into_response()
         }
     }

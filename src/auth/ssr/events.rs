@@ -13,26 +13,26 @@ use crate::auth::types::ActivityEvent;
 /// How many events the account page shows.
 pub const RECENT: i64 = 20;
 
-/// Records a sign-in (of a new user or a returning one) in the sign-in's transaction.
+/// Records a sign-in in the sign-in's transaction; true when it made the user (a new user, not a returning one).
 pub async fn signed_in(
     tx: &mut Transaction<'_, Postgres>,
     user_id: Uuid,
     session_id: Uuid,
     client: &Client,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     // A user created by this transaction has `created_at = now()`, the transaction's start.
-    sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO auth_events (user_id, session_id, kind, ip_address, user_agent, details)
          SELECT id, $2, 'signed-in', $3, $4, jsonb_build_object('new_user', created_at = now())
-         FROM users WHERE id = $1",
+         FROM users WHERE id = $1
+         RETURNING (details->>'new_user')::boolean",
     )
     .bind(user_id)
     .bind(session_id)
     .bind(client.address())
     .bind(&client.user_agent)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Records an event about a user that is not a sign-in or a session ending (those are written with them).

@@ -190,6 +190,8 @@ impl Inner {
     async fn fetch(&self, why: Fetch) {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.download().await;
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        metrics::counter!("auth_jwks_fetches_total", "result" => outcome).increment(1);
         let mut cache = self.cache.write().await;
         let now = Instant::now();
         // A failed warm-up is not recorded as an attempt: it must not keep the first sign-ins from fetching

@@ -28,6 +28,7 @@ impl SignInRateLimit {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let retry_after = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
             tracing::info!(%client, "rate limit: a sign-in or refresh refused");
+            metrics::counter!("auth_rate_limit_refusals_total").increment(1);
             AuthError::RateLimited { retry_after }
         })
     }

@@ -161,6 +161,7 @@ pub async fn rotate(
     )
     .await?;
     tx.commit().await?;
+    metrics::counter!("auth_refresh_reuse_detected_total").increment(1);
     tracing::warn!(%user_id, %family_id, "a used refresh token was presented again: the session is revoked");
     Err(AuthError::RefreshTokenReused)
 }

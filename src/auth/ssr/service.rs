@@ -203,12 +203,17 @@ impl AuthService {
                     client,
                 )
                 .await?;
-                events::signed_in(&mut tx, user.id, session_id, client).await?;
-                Some((session_id, claims))
+                let new_user = events::signed_in(&mut tx, user.id, session_id, client).await?;
+                Some((session_id, claims, new_user))
             } else {
                 None
             };
             tx.commit().await?;
+            let refresh = refresh.map(|(session_id, claims, new_user)| {
+                let user = if new_user { "new" } else { "returning" };
+                metrics::counter!("auth_sign_ins_total", "user" => user).increment(1);
+                (session_id, claims)
+            });
             return Ok((user, refresh));
         }
         Err(AuthError::AccountConflict)
@@ -243,6 +248,7 @@ impl AuthService {
             .await
         })
         .await?;
+        metrics::counter!("auth_refreshes_total").increment(1);
         Ok(self.session(user_id, session_id, &child))
     }
 
@@ -311,8 +317,10 @@ impl AuthService {
     /// A user by id: from the cache, or from Postgres (and then cached).
     async fn user(&self, id: Uuid) -> Result<UserRow, AuthError> {
         if let Some(user) = self.inner.users.get(id) {
+            metrics::counter!("auth_user_cache_hits_total").increment(1);
             return Ok(user);
         }
+        metrics::counter!("auth_user_cache_misses_total").increment(1);
         // A token for a deleted user is as good as a forged one.
         let user = users::find(&self.inner.db, id)
             .await?
@@ -334,6 +342,7 @@ impl AuthService {
                 sessions::end_by_token(&self.inner.db, claims.jti, client).await?
         {
             self.inner.ended.insert(session);
+            metrics::counter!("auth_logouts_total").increment(1);
         }
         Ok(())
     }
