@@ -51,9 +51,11 @@ pub async fn log_requests(mut request: Request, next: Next) -> Response {
 }
 
 /// A route layer: the router knows which route a request matched, the log and the metrics outside it learn it
-/// from the response.
-pub async fn tag_route(route: MatchedPath, mut response: Response) -> Response {
-    response.extensions_mut().insert(route);
+/// from the response. A nested service (the bundle under `/pkg`) has no matched path of its own.
+pub async fn tag_route(route: Option<MatchedPath>, mut response: Response) -> Response {
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
     response
 }
 
