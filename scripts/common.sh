@@ -87,6 +87,20 @@ ensure_chromium() {
   die "Chromium is needed for the end-to-end tests: install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary"
 }
 
+# nginx, the load balancer of the scale-out end-to-end test (deploy/nginx.conf).
+ensure_nginx() {
+  local candidate
+  for candidate in "${NGINX:-}" "$(command -v nginx 2>/dev/null || true)" /usr/sbin/nginx; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then export NGINX="$candidate"; return; fi
+  done
+  if can_apt; then
+    apt_install nginx
+    export NGINX=/usr/sbin/nginx
+    return
+  fi
+  die "nginx is needed for the scale-out end-to-end test: install it (Debian/Ubuntu: sudo apt-get install nginx) or set NGINX to an nginx binary"
+}
+
 # --- Postgres --------------------------------------------------------------------------------------------
 
 find_pg_bin() {
@@ -144,11 +158,20 @@ start_cluster() {
   fi
   port="$(cat "$dir/port" 2>/dev/null || true)"
   if [ -z "$port" ] || port_in_use "$port"; then port="$(free_port)"; fi
-  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
-    || die "Postgres did not start: see $dir/server.log"
-  echo "$port" | as_pg_user tee "$dir/port" >/dev/null
-  echo "$port"
+  # A port that nothing listens on may still be taken as the local end of a connection (the range is inside
+  # Linux's ephemeral ports): then the next one is tried.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null 2>&1; then
+      echo "$port" | as_pg_user tee "$dir/port" >/dev/null
+      echo "$port"
+      return
+    fi
+    grep -q "could not bind" "$dir/server.log" 2>/dev/null || break
+    port="$(free_port $(( port + 1 )))"
+  done
+  die "Postgres did not start: see $dir/server.log"
 }
 
 stop_cluster() {

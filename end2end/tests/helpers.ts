@@ -16,8 +16,8 @@ export async function waitForHydration(page: Page) {
   await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
 }
 
-/** Fills in the dev auth proxy's sign-in form and waits to be back in the app, past the callback. */
-export async function fillProxyForm(page: Page, person: Person) {
+/** Fills in the dev auth proxy's sign-in form and waits to be back in the app (at `appUrl`), past the callback. */
+export async function fillProxyForm(page: Page, person: Person, appUrl = APP_URL) {
   await page.waitForURL(`${PROXY_URL}/login?**`);
   await page.getByLabel("Email").fill(person.email);
   await page.getByLabel("First name").fill(person.firstName ?? "");
@@ -25,7 +25,7 @@ export async function fillProxyForm(page: Page, person: Person) {
   await page.getByLabel("Picture URL").fill(person.picture ?? "");
   await page.getByLabel("Subscription").selectOption(person.subscription ?? "active");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => url.origin === APP_URL && url.pathname !== "/auth/callback");
+  await page.waitForURL((url) => url.origin === appUrl && url.pathname !== "/auth/callback");
 }
 
 /** Signs in from the page the browser is on, through the header's "Sign in" button. */
