@@ -85,7 +85,7 @@ export class Balancer {
     mkdirSync(join(this.dir, "tmp"));
     // nginx's workers run as an unprivileged user when started as root: they must reach the temporary files.
     chmodSync(this.dir, 0o755);
-    const child = spawn(process.env.NGINX ?? "nginx", ["-p", this.dir, "-c", join(ROOT, "deploy/nginx.conf")], {
+    const child = spawn(process.env.NGINX_BIN ?? "nginx", ["-p", this.dir, "-c", join(ROOT, "deploy/nginx.conf")], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr?.on("data", (chunk) => (this.output += chunk));

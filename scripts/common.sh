@@ -90,15 +90,15 @@ ensure_chromium() {
 # nginx, the load balancer of the scale-out end-to-end test (deploy/nginx.conf).
 ensure_nginx() {
   local candidate
-  for candidate in "${NGINX:-}" "$(command -v nginx 2>/dev/null || true)" /usr/sbin/nginx; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ]; then export NGINX="$candidate"; return; fi
+  for candidate in "${NGINX_BIN:-}" "$(command -v nginx 2>/dev/null || true)" /usr/sbin/nginx; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then export NGINX_BIN="$candidate"; return; fi
   done
   if can_apt; then
     apt_install nginx
-    export NGINX=/usr/sbin/nginx
+    export NGINX_BIN=/usr/sbin/nginx
     return
   fi
-  die "nginx is needed for the scale-out end-to-end test: install it (Debian/Ubuntu: sudo apt-get install nginx) or set NGINX to an nginx binary"
+  die "nginx is needed for the scale-out end-to-end test: install it (Debian/Ubuntu: sudo apt-get install nginx) or set NGINX_BIN to an nginx binary"
 }
 
 # --- Postgres --------------------------------------------------------------------------------------------

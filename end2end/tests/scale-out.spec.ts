@@ -100,17 +100,20 @@ test("rolling restart: SIGTERM lets the requests in flight finish, and nginx sen
     }, { timeout: 15_000 })
     .toBeGreaterThan(0);
 
-  // Eight entitlement checks at once, about half on each instance; each waits 3 s on the billing API.
+  // Six entitlement checks at once (Chromium's connections per site), some on each instance, with an access
+  // token just refreshed; each waits 3 s on the billing API.
   billing.holdMs = 3_000;
+  await page.waitForResponse((r) => r.url().includes("refresh_session") && r.status() === 200);
   const inFlight = page.evaluate(() =>
     Promise.all(
-      Array.from({ length: 8 }, () =>
-        fetch("/api/accounts/billing/entitlements/").then(async (r) => ({ status: r.status, body: await r.json() })),
+      // Distinct URLs: Chromium holds back a request for a URL already being fetched until that one's answer.
+      Array.from({ length: 6 }, (_, i) =>
+        fetch(`/api/accounts/billing/entitlements/?n=${i}`).then(async (r) => ({ status: r.status, body: await r.json() })),
       ),
     ),
   );
   // Both instances are waiting on the billing API (one call each: concurrent checks for a user share one).
-  await expect.poll(() => billing.holding, { timeout: 5_000 }).toBe(2);
+  await expect.poll(() => billing.holding, { timeout: 2_000 }).toBe(2);
   const [servedByFirst, servedBySecond] = [first.served().length, second.served().length];
   const stopped = first.stop("SIGTERM");
 
@@ -118,15 +121,15 @@ test("rolling restart: SIGTERM lets the requests in flight finish, and nginx sen
   billing.holdMs = 0;
   for (const answer of answers) {
     expect(answer.status).toBe(200);
-    expect(answer.body.allowed, JSON.stringify(answer.body)).toBe(true);
+    expect(answer.body.entitlements?.[0]?.allowed, JSON.stringify(answer.body)).toBe(true);
     expect(String(answer.body.cache?.version), "Vector's answer, not a fallback").not.toMatch(/^fallback-/);
   }
   expect(await stopped, "a clean exit once its requests were answered").toBe(0);
   const checks = (lines: { path: string; status: number }[]) =>
     lines.filter((line) => line.path === "/api/accounts/billing/entitlements/" && line.status === 200).length;
   const finishedByFirst = checks(first.served().slice(servedByFirst));
-  expect(finishedByFirst, "the stopping instance answered its share").toBeGreaterThanOrEqual(2);
-  expect(finishedByFirst + checks(second.served().slice(servedBySecond))).toBe(8);
+  expect(finishedByFirst, "the stopping instance answered its share").toBeGreaterThanOrEqual(1);
+  expect(finishedByFirst + checks(second.served().slice(servedBySecond))).toBe(6);
 
   // New requests while one instance is down: every one answered by the other.
   const me = () => second.served().filter((line) => line.path === "/api/accounts/me/").length;
