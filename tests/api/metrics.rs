@@ -38,6 +38,8 @@ async fn metrics_are_served_on_their_own_address_and_count_what_happened(db: PgP
             ("AUTH_RATE_LIMIT_PER_MINUTE", "5"),
             // A spent refresh token presented again at once is reuse, not two tabs racing.
             ("REFRESH_TOKEN_REUSE_GRACE_SECONDS", "0"),
+            // Long enough for the requests below to find the users cached, short enough to wait out.
+            ("USER_CACHE_SECONDS", "2"),
         ],
     );
     wait_for_port(port, "the server", Duration::from_secs(30));
@@ -136,6 +138,16 @@ async fn metrics_are_served_on_their_own_address_and_count_what_happened(db: PgP
         .unwrap();
     assert_eq!(notes.status(), 200);
 
+    // Past the cache's lifetime: Ada is read from Postgres again.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let uncached = http
+        .get(url("/api/accounts/me/"))
+        .header("cookie", ada.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uncached.status(), 200);
+
     let scrape = http
         .get(format!("http://{metrics_addr}/metrics"))
         .send()
@@ -168,23 +180,26 @@ async fn metrics_are_served_on_their_own_address_and_count_what_happened(db: PgP
     assert_eq!(value("auth_csrf_refusals_total"), 1.0);
     assert!(value(r#"auth_jwks_fetches_total{result="error"}"#) >= 1.0);
     assert!(value(r#"auth_jwks_fetches_total{result="ok"}"#) >= 1.0);
-    // Each sign-in puts its user in the cache: Ada's three `/me` and her notes hit it.
+    // Each sign-in puts its user in the cache: Ada's three `/me` and her notes find her there; the last `/me`,
+    // past the cache's lifetime, does not.
     assert_eq!(value("auth_user_cache_hits_total"), 4.0);
+    assert_eq!(value("auth_user_cache_misses_total"), 1.0);
     assert_eq!(value("db_pool_max_connections"), 7.0);
     assert!(value(r#"db_pool_connections{state="idle"}"#) >= 1.0);
     assert!(values.contains_key(r#"db_pool_connections{state="in_use"}"#));
 
     let me = r#"method="GET",route="/api/accounts/me/",status="2xx""#;
-    assert_eq!(value(&format!("http_requests_total{{{me}}}")), 3.0);
+    // Three `/me` before and one after the cache's lifetime.
+    assert_eq!(value(&format!("http_requests_total{{{me}}}")), 4.0);
     assert_eq!(
         value(&format!(
             r#"http_request_duration_seconds_bucket{{{me},le="+Inf"}}"#
         )),
-        3.0
+        4.0
     );
     assert_eq!(
         value(&format!("http_request_duration_seconds_count{{{me}}}")),
-        3.0
+        4.0
     );
     assert_eq!(
         value(
