@@ -8,13 +8,14 @@
 //! - `config` (server only): the settings, loaded once at start;
 //! - `billing`: what the signed-in user's subscription allows (Vector's entitlements), behind its front door;
 //! - `auth`: sign-in, sessions, CSRF and the current user, one feature behind one front door;
-//! - `error` (`AppError`), `env` (reading the environment) and `client_ip` (which address a request comes
-//!   from; both server only) at the bottom.
+//! - `error` (`AppError`), `fields` (the checks of the features `scripts/new-feature` writes), `env` (reading
+//!   the environment) and `client_ip` (which address a request comes from; both server only) at the bottom.
 
 pub mod app;
 pub mod auth;
 pub mod billing;
 pub mod error;
+pub mod fields;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

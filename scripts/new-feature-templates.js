@@ -1,0 +1,706 @@
+// The files scripts/new-feature writes, as functions of the feature it was given. The Rust comes out of
+// rustfmt afterwards; what is inside `view!` is left as written here, so it is indented by hand.
+"use strict";
+
+// Valid values for the tests, as the form sends them, and as the server answers them (JSON).
+const EXAMPLES = {
+  text: { sent: "An example", json: '"An example"', shown: "An example" },
+  longtext: { sent: "First line\\nsecond line", json: '"First line\\nsecond line"', shown: "First line" },
+  int: { sent: "42", json: "42", shown: "42" },
+  bool: { sent: "true", json: "true", shown: "Yes" },
+  url: { sent: "https://example.com/a", json: '"https://example.com/a"', shown: "https://example.com/a" },
+  datetime: { sent: "2026-12-01T09:30", json: '"2026-12-01T09:30:00Z"', shown: "2026-12-01 09:30 UTC" },
+};
+const CHANGED = {
+  text: { sent: "Changed", json: '"Changed"', shown: "Changed" },
+  longtext: { sent: "Changed\\ntext", json: '"Changed\\ntext"', shown: "Changed" },
+  int: { sent: "-7", json: "-7", shown: "-7" },
+  bool: { sent: "false", json: "false", shown: "No" },
+  url: { sent: "https://example.org/b", json: '"https://example.org/b"', shown: "https://example.org/b" },
+  datetime: { sent: "2027-01-02T03:04", json: '"2027-01-02T03:04:00Z"', shown: "2027-01-02 03:04 UTC" },
+};
+
+const indent = (lines, spaces) => lines.map((l) => (l ? " ".repeat(spaces) + l : l)).join("\n");
+const maxConst = (f) => `MAX_${f.name.toUpperCase()}_CHARS`;
+const inputId = (feature, f) => `${feature.route}-${f.name.replace(/_/g, "-")}`;
+const formLabel = (f) => (f.type === "datetime" ? `${f.label} (UTC)` : f.label);
+
+function migration(feature) {
+  const { name, fields } = feature;
+  const width = Math.max(10, ...fields.map((f) => f.name.length));
+  const column = (n, rest) => `    ${n.padEnd(width)} ${rest}`;
+  const columns = [
+    column("id", "uuid PRIMARY KEY DEFAULT gen_random_uuid()"),
+    column("user_id", "uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE"),
+    ...fields.map((f) => {
+      if (f.max) return column(f.name, `text NOT NULL CHECK (char_length(${f.name}) BETWEEN 1 AND ${f.max})`);
+      if (f.type === "bool") return column(f.name, "boolean NOT NULL DEFAULT false");
+      return column(f.name, `${f.sql} NOT NULL`);
+    }),
+    column("created_at", "timestamptz NOT NULL DEFAULT now()"),
+    column("updated_at", "timestamptz NOT NULL DEFAULT now()"),
+  ];
+  return `-- Each user's ${feature.title.toLowerCase()}: written by \`${feature.command}\`.
+CREATE TABLE ${name} (
+${columns.join(",\n")}
+);
+-- The page's list: one user's rows, newest first.
+CREATE INDEX ${name}_user_id_created_at_idx ON ${name} (user_id, created_at DESC);
+`;
+}
+
+function featureModule(feature) {
+  const { name, singular, fields, Item, Page } = feature;
+  const Form = `${Item}Form`;
+  const Row = `${Item}Row`;
+  const [listFn, createFn, updateFn, deleteFn] = feature.fns;
+  const cols = fields.map((f) => f.name).join(", ");
+  const returning = `id, ${cols}`;
+  const placeholders = fields.map((_, i) => `$${i + 2}`).join(", ");
+  const sets = fields.map((f, i) => `${f.name} = $${i + 3}`).join(", ");
+  const binds = fields.map((f) => `        .bind(${f.rust === "String" && f.type !== "datetime" ? "&" : ""}valid.${f.name})`);
+  const sql = (text) => JSON.stringify(text);
+  // A query over several lines of one string literal (\ at a line's end drops the break and the next indent).
+  const sqlLines = (lines) => `"${lines.join(" \\\n         ")}"`;
+
+  const consts = fields
+    .filter((f) => f.max)
+    .map((f) => `pub const ${maxConst(f)}: usize = ${f.max};`)
+    .join("\n");
+  const itemFields = fields
+    .map((f) => (f.type === "datetime" ? `    /// UTC, RFC 3339 (\`2026-12-01T09:30:00Z\`).\n    pub ${f.name}: String,` : `    pub ${f.name}: ${f.rust},`))
+    .join("\n");
+  const formFields = fields.map((f) => `    pub ${f.name}: ${f.form},`).join("\n");
+  const fromSaved = fields
+    .map((f) => {
+      if (f.type === "bool") return `            ${f.name}: saved.${f.name},`;
+      if (f.type === "int") return `            ${f.name}: saved.${f.name}.to_string(),`;
+      if (f.type === "datetime") return `            ${f.name}: crate::fields::datetime_for_input(&saved.${f.name}),`;
+      return `            ${f.name}: saved.${f.name}.clone(),`;
+    })
+    .join("\n");
+  const rowFields = fields
+    .map((f) => `        pub ${f.name}: ${f.type === "datetime" ? "time::OffsetDateTime" : f.rust},`)
+    .join("\n");
+  const validFields = fields
+    .map((f) => `        pub ${f.name}: ${f.type === "datetime" ? "time::OffsetDateTime" : f.rust},`)
+    .join("\n");
+  const fromRow = fields
+    .map((f) =>
+      f.type === "datetime"
+        ? `                ${f.name}: fields::datetime_to_string(row.${f.name}),`
+        : `                ${f.name}: row.${f.name},`,
+    )
+    .join("\n");
+  const checks = fields
+    .map((f) => {
+      const label = JSON.stringify(f.label);
+      switch (f.type) {
+        case "text":
+        case "longtext":
+          return `            ${f.name}: fields::text(${label}, &form.${f.name}, ${maxConst(f)})?,`;
+        case "url":
+          return `            ${f.name}: fields::url(${label}, &form.${f.name}, ${maxConst(f)})?,`;
+        case "int":
+          return `            ${f.name}: fields::int(${label}, &form.${f.name})?,`;
+        case "datetime":
+          return `            ${f.name}: fields::datetime(${label}, &form.${f.name})?,`;
+        default:
+          return `            ${f.name}: form.${f.name},`;
+      }
+    })
+    .join("\n");
+
+  return `//! Each user's ${feature.title.toLowerCase()}, written by
+//! \`${feature.command}\`.
+//!
+//! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` and scope every query
+//! to them, so another user's ${singular.replace(/_/g, " ")} is "not found"; they check every field on the server (\`crate::fields\`)
+//! and answer 400, 401, 403 (the CSRF check) or 404 with a message the form shows. The page is wrapped in
+//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`,
+//! outside \`RequireUser\` (see \`notes.rs\` for why).
+
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Auth, RequireUser, with_refresh};
+use crate::error::AppError;
+
+/// The most the list shows, newest first: add paging before users keep more.
+pub const LIST_LIMIT: i64 = 500;
+${consts}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ${Item} {
+    pub id: String,
+${itemFields}
+}
+
+/// The form's fields as the browser sends them; the server checks them before anything is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ${Form} {
+${formFields}
+}
+
+impl ${Form} {
+    /// The form filled in with a saved ${singular.replace(/_/g, " ")}, to edit it.
+    fn from_saved(saved: &${Item}) -> Self {
+        Self {
+${fromSaved}
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::fields;
+
+    #[derive(sqlx::FromRow)]
+    pub struct ${Row} {
+        pub id: uuid::Uuid,
+${rowFields}
+    }
+
+    impl From<${Row}> for ${Item} {
+        fn from(row: ${Row}) -> Self {
+            Self {
+                id: row.id.to_string(),
+${fromRow}
+            }
+        }
+    }
+
+    /// The form's fields, checked and typed for the database.
+    pub struct Valid${Item} {
+${validFields}
+    }
+
+    pub fn validate(form: ${Form}) -> Result<Valid${Item}, AppError> {
+        Ok(Valid${Item} {
+${checks}
+        })
+    }
+
+    pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
+        id.parse()
+            .map_err(|_| AppError::bad_request("Invalid ${singular.replace(/_/g, " ")} id."))
+    }
+
+    /// Someone else's ${singular.replace(/_/g, " ")} is "not found" too: its existence is none of this user's business.
+    pub fn not_found() -> AppError {
+        AppError::new(404, "${sentenceOf(singular)} not found.")
+    }
+}
+
+#[server]
+pub async fn ${listFn}() -> Result<Vec<${Item}>, AppError> {
+    // The state first: the context is not available after an await.
+    let db = crate::state::AppState::from_context()?.db;
+    let user = crate::auth::require_user().await?;
+    let rows: Vec<ssr::${Row}> = sqlx::query_as(
+        ${sqlLines([`SELECT ${returning} FROM ${name}`, `WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT $2`])},
+    )
+        .bind(&user.id)
+        .bind(LIST_LIMIT)
+        .fetch_all(&db)
+        .await?;
+    Ok(rows.into_iter().map(${Item}::from).collect())
+}
+
+#[server]
+pub async fn ${createFn}(form: ${Form}) -> Result<${Item}, AppError> {
+    let db = crate::state::AppState::from_context()?.db;
+    let user = crate::auth::require_user().await?;
+    let valid = ssr::validate(form)?;
+    let row: ssr::${Row} = sqlx::query_as(
+        ${sqlLines([`INSERT INTO ${name} (user_id, ${cols})`, `VALUES ($1::uuid, ${placeholders})`, `RETURNING ${returning}`])},
+    )
+        .bind(&user.id)
+${binds.join("\n")}
+        .fetch_one(&db)
+        .await?;
+    Ok(row.into())
+}
+
+#[server]
+pub async fn ${updateFn}(id: String, form: ${Form}) -> Result<${Item}, AppError> {
+    let db = crate::state::AppState::from_context()?.db;
+    let user = crate::auth::require_user().await?;
+    let id = ssr::parse_id(&id)?;
+    let valid = ssr::validate(form)?;
+    let row: Option<ssr::${Row}> = sqlx::query_as(
+        ${sqlLines([`UPDATE ${name} SET ${sets}, updated_at = now()`, `WHERE id = $1 AND user_id = $2::uuid`, `RETURNING ${returning}`])},
+    )
+        .bind(id)
+        .bind(&user.id)
+${binds.join("\n")}
+        .fetch_optional(&db)
+        .await?;
+    row.map(${Item}::from).ok_or_else(ssr::not_found)
+}
+
+#[server]
+pub async fn ${deleteFn}(id: String) -> Result<(), AppError> {
+    let db = crate::state::AppState::from_context()?.db;
+    let user = crate::auth::require_user().await?;
+    let id = ssr::parse_id(&id)?;
+    let deleted = sqlx::query(${sql(`DELETE FROM ${name} WHERE id = $1 AND user_id = $2::uuid`)})
+        .bind(id)
+        .bind(&user.id)
+        .execute(&db)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(ssr::not_found());
+    }
+    Ok(())
+}
+
+/// Saves the form: a new ${singular.replace(/_/g, " ")}, or (with an id) changes to one.
+type SaveAction = Action<(Option<String>, ${Form}), Result<${Item}, AppError>>;
+type DeleteAction = Action<String, Result<(), AppError>>;
+type ListResource = Resource<Result<Vec<${Item}>, AppError>>;
+
+#[component]
+pub fn ${Page}() -> impl IntoView {
+    let auth = Auth::get();
+    let save: SaveAction = Action::new(|(id, form): &(Option<String>, ${Form})| {
+        let (id, form) = (id.clone(), form.clone());
+        async move {
+            match id {
+                Some(id) => with_refresh(|| ${updateFn}(id.clone(), form.clone())).await,
+                None => with_refresh(|| ${createFn}(form.clone())).await,
+            }
+        }
+    });
+    let delete: DeleteAction = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { with_refresh(|| ${deleteFn}(id.clone())).await }
+    });
+    let list: ListResource = Resource::new(
+        move || {
+            let signed_in = auth.session().is_some();
+            (signed_in, save.version().get(), delete.version().get())
+        },
+        |(signed_in, ..)| async move {
+            if signed_in {
+                with_refresh(${listFn}).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+
+    view! {
+        <RequireUser>
+            <${pascalOf(feature.name)}List save delete list/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn ${pascalOf(feature.name)}List(save: SaveAction, delete: DeleteAction, list: ListResource) -> impl IntoView {
+    let draft = RwSignal::new(${Form}::default());
+    // The id of the ${singular.replace(/_/g, " ")} being edited: the form then saves changes to it instead of adding one.
+    let editing = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let reset = move || {
+        draft.set(${Form}::default());
+        editing.set(None);
+        error.set(None);
+    };
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => reset(),
+        Some(Err(e)) => error.set(Some(e.detail)),
+        None => {}
+    });
+    Effect::new(move |_| {
+        if let Some(Err(e)) = delete.value().get() {
+            error.set(Some(e.detail));
+        }
+    });
+
+    view! {
+        <section class="card">
+            <h1>"Your ${feature.title.toLowerCase()}"</h1>
+            <form class="record-form" on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch((editing.get_untracked(), draft.get_untracked()));
+            }>
+${indent(fields.flatMap((f) => inputView(feature, f)), 16)}
+                {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                <div class="record-actions">
+                    <button class="button" type="submit" disabled=save.pending()>
+                        {move || if editing.get().is_some() { "Save changes" } else { "Add ${singular.replace(/_/g, " ")}" }}
+                    </button>
+                    <Show when=move || editing.get().is_some()>
+                        <button class="button secondary" type="button" on:click=move |_| reset()>"Cancel"</button>
+                    </Show>
+                </div>
+            </form>
+            <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
+                {move || list.get().map(|result| match result {
+                    Ok(items) if items.is_empty() => EitherOf3::A(view! {
+                        <p class="status" data-testid="no-${feature.route}">"No ${feature.title.toLowerCase()} yet."</p>
+                    }),
+                    Ok(items) => EitherOf3::B(view! {
+                        <ul class="records" data-testid="${feature.route}">
+                            {items.into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
+                        </ul>
+                    }),
+                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ${Item}Item(
+    item: ${Item},
+    draft: RwSignal<${Form}>,
+    editing: RwSignal<Option<String>>,
+    delete: DeleteAction,
+) -> impl IntoView {
+    let edit = {
+        let item = item.clone();
+        move |_: leptos::ev::MouseEvent| {
+            draft.set(${Form}::from_saved(&item));
+            editing.set(Some(item.id.clone()));
+        }
+    };
+    let id = item.id.clone();
+    view! {
+        <li class="record">
+            <dl class="record-fields">
+${indent(fields.flatMap((f) => displayView(f)), 16)}
+            </dl>
+            <div class="record-actions">
+                <button class="button secondary small" on:click=edit>"Edit"</button>
+                <button class="button secondary small" on:click=move |_| { delete.dispatch(id.clone()); }>"Delete"</button>
+            </div>
+        </li>
+    }
+}
+`;
+}
+
+function inputView(feature, f) {
+  const id = inputId(feature, f);
+  const label = formLabel(f);
+  if (f.type === "bool") {
+    return [
+      `<label class="checkbox">`,
+      `    <input`,
+      `        type="checkbox"`,
+      `        prop:checked=move || draft.with(|d| d.${f.name})`,
+      `        on:change=move |ev| draft.update(|d| d.${f.name} = event_target_checked(&ev))`,
+      `    />`,
+      `    "${label}"`,
+      `</label>`,
+    ];
+  }
+  const value = [
+    `    prop:value=move || draft.with(|d| d.${f.name}.clone())`,
+    `    on:input=move |ev| draft.update(|d| d.${f.name} = event_target_value(&ev))`,
+  ];
+  if (f.type === "longtext") {
+    return [
+      `<label for="${id}">"${label}"</label>`,
+      `<textarea`,
+      `    id="${id}"`,
+      `    rows="4"`,
+      `    maxlength=${maxConst(f)}.to_string()`,
+      ...value,
+      `></textarea>`,
+    ];
+  }
+  const attrs = {
+    text: [`type="text"`, `maxlength=${maxConst(f)}.to_string()`],
+    url: [`type="url"`, `maxlength=${maxConst(f)}.to_string()`, `placeholder="https://"`],
+    int: [`type="number"`, `step="1"`, `inputmode="numeric"`],
+    datetime: [`type="datetime-local"`],
+  }[f.type];
+  return [`<label for="${id}">"${label}"</label>`, `<input`, `    id="${id}"`, ...attrs.map((a) => `    ${a}`), ...value, `/>`];
+}
+
+function displayView(f) {
+  const shown = {
+    text: `{item.${f.name}}`,
+    longtext: `<span class="record-longtext">{item.${f.name}}</span>`,
+    int: `{item.${f.name}}`,
+    bool: `{if item.${f.name} { "Yes" } else { "No" }}`,
+    url: `<a href=item.${f.name}.clone() rel="nofollow noopener noreferrer">{item.${f.name}.clone()}</a>`,
+    datetime: `{crate::fields::datetime_for_display(&item.${f.name})}`,
+  }[f.type];
+  return [`<dt>"${f.label}"</dt>`, `<dd>${shown}</dd>`];
+}
+
+function sentenceOf(snake) {
+  const text = snake.replace(/_/g, " ");
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+function pascalOf(snake) {
+  return snake.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+}
+
+// Invalid values the server must refuse, with its message.
+function invalidCases(f) {
+  const L = f.label;
+  switch (f.type) {
+    case "text":
+    case "longtext":
+      return [
+        [`String::new()`, `"${L} cannot be empty."`],
+        [`"   ".to_owned()`, `"${L} cannot be empty."`],
+        [`"x".repeat(${f.max + 1})`, `"${L} can be at most ${f.max} characters."`],
+        [`"a\\0b".to_owned()`, `"${L} cannot hold a NUL character."`],
+      ];
+    case "url":
+      return [
+        [`String::new()`, `"${L} cannot be empty."`],
+        [`"javascript:alert(1)".to_owned()`, `"${L} must be an http or https address."`],
+        [`"example.com".to_owned()`, `"${L} must be an http or https address."`],
+        [`format!("https://example.com/{}", "x".repeat(${f.max}))`, `"${L} can be at most ${f.max} characters."`],
+        [`"https://example.com/\\0".to_owned()`, `"${L} cannot hold a NUL character."`],
+      ];
+    case "int":
+      return [
+        [`String::new()`, `"${L} must be a whole number."`],
+        [`"4.5".to_owned()`, `"${L} must be a whole number."`],
+        [`"9223372036854775808".to_owned()`, `"${L} must be a whole number."`],
+      ];
+    case "datetime":
+      return [
+        [`String::new()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
+        [`"tomorrow".to_owned()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
+        [`"2026-13-01T09:30".to_owned()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
+      ];
+    default:
+      return [];
+  }
+}
+
+function integrationTests(feature) {
+  const { name, singular, fields, Item } = feature;
+  const [listFn, createFn, updateFn, deleteFn] = feature.fns;
+  const Struct = (fn) => pascalOf(fn);
+  const key = (f) => `form[${f.name}]`;
+  const json = (values) => `json!({"id": id, ${fields.map((f) => `"${f.name}": ${values[f.type].json}`).join(", ")}})`;
+  const boolFields = fields.filter((f) => f.type === "bool");
+  const cases = fields.flatMap((f) => invalidCases(f).map(([value, message]) => `        ("${key(f)}", ${value}, ${message}),`));
+  const title = feature.title.toLowerCase();
+
+  return `//! The ${title} feature (written by \`${feature.command}\`) through its server functions: each user's
+//! own rows only, every field checked, and the statuses of a missing session, a forged request and a row that is
+//! not there.
+
+use app::pages::${name}::{${[createFn, deleteFn, listFn, updateFn].map(Struct).join(", ")}};
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::support::*;
+
+/// A valid form, as the page sends it, with \`changes\` made to it.
+fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+${fields.map((f) => `        ("${key(f)}", "${EXAMPLES[f.type].sent}"),`).join("\n")}
+    ];
+    for &(name, value) in changes {
+        let field = form.iter_mut().find(|(n, _)| *n == name).expect("a field of the form");
+        field.1 = value;
+    }
+    form
+}
+
+/// Every field changed.
+fn changed_form() -> Vec<(&'static str, &'static str)> {
+    form(&[
+${fields.map((f) => `        ("${key(f)}", "${CHANGED[f.type].sent}"),`).join("\n")}
+    ])
+}
+
+async fn list(app: &TestApp, session: &Session) -> Value {
+    let response = app.call(${Struct(listFn)}::PATH, &[], session).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[sqlx::test]
+async fn each_user_sees_changes_and_deletes_only_their_own_${name}(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let bob = app.sign_in_as("bob@example.com").await;
+
+    let response = app.call(${Struct(createFn)}::PATH, &form(&[]), &ada).await;
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created, ${json(EXAMPLES)});
+
+    // Bob sees none of Ada's, and cannot change or delete them: they are "not found".
+    assert_eq!(list(&app, &bob).await, json!([]));
+    let mut update = vec![("id", id.as_str())];
+    update.extend(changed_form());
+    let response = app.call(${Struct(updateFn)}::PATH, &update, &bob).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(detail(response).await, "${sentenceOf(singular)} not found.");
+    let delete = [("id", id.as_str())];
+    assert_eq!(app.call(${Struct(deleteFn)}::PATH, &delete, &bob).await.status(), 404);
+    assert_eq!(list(&app, &ada).await, json!([created]));
+
+    let response = app.call(${Struct(updateFn)}::PATH, &update, &ada).await;
+    assert_eq!(response.status(), 200);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated, ${json(CHANGED)});
+    assert_eq!(list(&app, &ada).await, json!([updated]));
+
+    assert_eq!(app.call(${Struct(deleteFn)}::PATH, &delete, &ada).await.status(), 200);
+    assert_eq!(app.call(${Struct(deleteFn)}::PATH, &delete, &ada).await.status(), 404);
+    assert_eq!(app.call(${Struct(updateFn)}::PATH, &update, &ada).await.status(), 404);
+    assert_eq!(list(&app, &ada).await, json!([]));
+}
+
+#[sqlx::test]
+async fn ${name}_with_invalid_fields_are_refused_with_the_reason(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+
+    let cases: Vec<(&str, String, &str)> = vec![
+${cases.join("\n")}
+    ];
+    for (field, value, message) in cases {
+        let response = app.call(${Struct(createFn)}::PATH, &form(&[(field, &value)]), &ada).await;
+        assert_eq!(response.status(), 400, "{field} = {value:?}");
+        assert_eq!(detail(response).await, message, "{field} = {value:?}");
+    }
+${boolFields
+  .map(
+    (f) => `    let response = app.call(${Struct(createFn)}::PATH, &form(&[("${key(f)}", "maybe")]), &ada).await;
+    assert_eq!(response.status(), 400, "${f.name} is true or false");
+`,
+  )
+  .join("")}
+    let bad_id = [("id", "not-an-id")];
+    assert_eq!(app.call(${Struct(deleteFn)}::PATH, &bad_id, &ada).await.status(), 400);
+    let mut update = vec![("id", "not-an-id")];
+    update.extend(form(&[]));
+    assert_eq!(app.call(${Struct(updateFn)}::PATH, &update, &ada).await.status(), 400);
+    assert_eq!(app.rows("${name}").await, 0);
+}
+
+#[sqlx::test]
+async fn ${name}_need_a_session_and_a_same_origin_request(db: PgPool) {
+    let app = spawn_app(db).await;
+    let signed_out = Session::default();
+    assert_eq!(app.call(${Struct(listFn)}::PATH, &[], &signed_out).await.status(), 401);
+    assert_eq!(app.call(${Struct(createFn)}::PATH, &form(&[]), &signed_out).await.status(), 401);
+
+    let ada = app.sign_in_as("ada@example.com").await;
+    let response = app
+        .http
+        .post(app.url(${Struct(createFn)}::PATH))
+        .header("cookie", ada.cookie_header())
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.com")
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.rows("${name}").await, 0);
+}
+
+#[sqlx::test]
+async fn the_${name}_page_is_rendered_on_the_server_with_the_users_${name}(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    assert_eq!(app.call(${Struct(createFn)}::PATH, &form(&[]), &ada).await.status(), 200);
+
+    let response = app
+        .get("/${feature.route}")
+        .header("accept", "text/html")
+        .header("cookie", ada.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Your ${title}"));
+    assert!(html.contains(r#"data-testid="${feature.route}""#), "the list is in the first HTML");
+}
+`;
+}
+
+function endToEndTest(feature) {
+  const { fields, singular } = feature;
+  const add = `Add ${singular.replace(/_/g, " ")}`;
+  const fill = (values) =>
+    fields
+      .map((f) => {
+        const field = `page.getByLabel(${JSON.stringify(formLabel(f))}, { exact: true })`;
+        if (f.type === "bool") return `  await ${field}.setChecked(${values[f.type].sent});`;
+        return `  await ${field}.fill(${JSON.stringify(values[f.type].sent.replace(/\\n/g, "\n"))});`;
+      })
+      .join("\n");
+  const shows = (values) =>
+    fields.map((f) => `  await expect(item).toContainText(${JSON.stringify(values[f.type].shown)});`).join("\n");
+  const required = fields.find((f) => f.type !== "bool");
+  const emptyMessage = required && invalidCases(required)[0][1];
+  const first = fields[0];
+  const firstInput = `page.getByLabel(${JSON.stringify(formLabel(first))}, { exact: true })`;
+
+  return `// The ${feature.title.toLowerCase()} page (written by \`${feature.command}\`) in Chromium.
+import { expect, test } from "@playwright/test";
+
+import { fillProxyForm, waitForHydration } from "./helpers";
+
+test("${feature.title.toLowerCase()}: add, edit and delete; another user sees none of them", async ({ page, browser }) => {
+  await page.goto("/${feature.route}");
+  await fillProxyForm(page, { email: "${feature.route}-owner@example.com", firstName: "Owner" });
+  await waitForHydration(page);
+  await expect(page.getByTestId("no-${feature.route}")).toBeVisible();
+${
+  emptyMessage
+    ? `
+  await page.getByRole("button", { name: "${add}" }).click();
+  await expect(page.getByRole("alert")).toHaveText(${emptyMessage});
+`
+    : ""
+}
+${fill(EXAMPLES)}
+  await page.getByRole("button", { name: "${add}" }).click();
+  const item = page.getByTestId("${feature.route}").locator(".record");
+  await expect(item).toHaveCount(1);
+${shows(EXAMPLES)}
+  await expect(page.getByRole("alert")).toHaveCount(0);
+${first.type === "bool" ? `  await expect(${firstInput}).not.toBeChecked();` : `  await expect(${firstInput}).toHaveValue("");`}
+
+  await item.getByRole("button", { name: "Edit" }).click();
+${first.type === "bool" ? `  await expect(${firstInput}).toBeChecked({ checked: ${EXAMPLES.bool.sent} });` : `  await expect(${firstInput}).toHaveValue(${JSON.stringify(EXAMPLES[first.type].sent.replace(/\\n/g, "\n"))});`}
+${fill(CHANGED)}
+  await page.getByRole("button", { name: "Save changes" }).click();
+${shows(CHANGED)}
+  await expect(item).toHaveCount(1);
+
+  await page.reload();
+  await waitForHydration(page);
+${shows(CHANGED)}
+
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto("/${feature.route}");
+  await fillProxyForm(otherPage, { email: "${feature.route}-other@example.com", firstName: "Other" });
+  await expect(otherPage.getByTestId("no-${feature.route}")).toBeVisible();
+  await other.close();
+
+  await item.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByTestId("no-${feature.route}")).toBeVisible();
+});
+`;
+}
+
+module.exports = { migration, featureModule, integrationTests, endToEndTest };
