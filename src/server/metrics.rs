@@ -3,7 +3,7 @@
 //!
 //! The code records with the `metrics` crate's macros where things happen (requests here, sign-ins and the
 //! rest in the auth feature); with `METRICS_ADDR` unset no recorder is installed and they cost nothing. The
-//! database pool's gauges are read when Prometheus scrapes. README "Observability" lists every metric.
+//! database pool's gauges are read when Prometheus scrapes. docs/operations.md ("Metrics") lists every metric.
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -17,8 +17,8 @@ pub struct AuthConfig {
     pub proxy: Option<ProxyConfig>,
     pub dev_user_email: String,
     pub secret_key: SecretKey,
-    /// Earlier signing keys, still accepted while tokens they signed may be alive (see the README's key
-    /// rotation procedure).
+    /// Earlier signing keys, still accepted while tokens they signed may be alive (see the key rotation
+    /// procedure in docs/auth.md).
     pub secret_key_fallbacks: Vec<SecretKey>,
     pub access_cookie: CookieSettings,
     pub refresh_cookie: CookieSettings,
