@@ -5,7 +5,7 @@
 // Valid values for the tests, as the form sends them, and as the server answers them (JSON).
 const EXAMPLES = {
   text: { sent: "An example", json: '"An example"', shown: "An example" },
-  longtext: { sent: "First line\\nsecond line", json: '"First line\\nsecond line"', shown: "First line" },
+  longtext: { sent: "First line\\nsecond line", json: '"First line\\nsecond line"', shown: "First line second line" },
   int: { sent: "42", json: "42", shown: "42" },
   bool: { sent: "true", json: "true", shown: "Yes" },
   url: { sent: "https://example.com/a", json: '"https://example.com/a"', shown: "https://example.com/a" },
@@ -13,7 +13,7 @@ const EXAMPLES = {
 };
 const CHANGED = {
   text: { sent: "Changed", json: '"Changed"', shown: "Changed" },
-  longtext: { sent: "Changed\\ntext", json: '"Changed\\ntext"', shown: "Changed" },
+  longtext: { sent: "Changed\\ntext", json: '"Changed\\ntext"', shown: "Changed text" },
   int: { sent: "-7", json: "-7", shown: "-7" },
   bool: { sent: "false", json: "false", shown: "No" },
   url: { sent: "https://example.org/b", json: '"https://example.org/b"', shown: "https://example.org/b" },
@@ -434,7 +434,7 @@ function displayView(f) {
     url: `<a href=item.${f.name}.clone() rel="nofollow noopener noreferrer">{item.${f.name}.clone()}</a>`,
     datetime: `{crate::fields::datetime_for_display(&item.${f.name})}`,
   }[f.type];
-  return [`<dt>"${f.label}"</dt>`, `<dd>${shown}</dd>`];
+  return [`<dt>"${f.label}"</dt>`, `<dd data-field="${f.name}">${shown}</dd>`];
 }
 
 function sentenceOf(snake) {
@@ -647,7 +647,9 @@ function endToEndTest(feature) {
       })
       .join("\n");
   const shows = (values) =>
-    fields.map((f) => `  await expect(item).toContainText(${JSON.stringify(values[f.type].shown)});`).join("\n");
+    fields
+      .map((f) => `  await expect(item.locator('[data-field="${f.name}"]')).toHaveText(${JSON.stringify(values[f.type].shown)});`)
+      .join("\n");
   const required = fields.find((f) => f.type !== "bool");
   const emptyMessage = required && invalidCases(required)[0][1];
   const first = fields[0];
