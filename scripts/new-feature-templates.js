@@ -50,7 +50,7 @@ CREATE INDEX ${name}_user_id_created_at_idx ON ${name} (user_id, created_at DESC
 }
 
 function featureModule(feature) {
-  const { name, singular, fields, Item, Page } = feature;
+  const { name, fields, Item, Page } = feature;
   const Form = `${Item}Form`;
   const Row = `${Item}Row`;
   const [listFn, createFn, updateFn, deleteFn] = feature.fns;
@@ -115,7 +115,7 @@ function featureModule(feature) {
 //! \`${feature.command}\`.
 //!
 //! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` and scope every query
-//! to them, so another user's ${singular.replace(/_/g, " ")} is "not found"; they check every field on the server (\`crate::fields\`)
+//! to them, so another user's ${feature.one} is "not found"; they check every field on the server (\`crate::fields\`)
 //! and answer 400, 401, 403 (the CSRF check) or 404 with a message the form shows. The page is wrapped in
 //! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`,
 //! outside \`RequireUser\` (see \`notes.rs\` for why).
@@ -144,7 +144,7 @@ ${formFields}
 }
 
 impl ${Form} {
-    /// The form filled in with a saved ${singular.replace(/_/g, " ")}, to edit it.
+    /// The form filled in with a saved ${feature.one}, to edit it.
     fn from_saved(saved: &${Item}) -> Self {
         Self {
 ${fromSaved}
@@ -185,12 +185,12 @@ ${checks}
 
     pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
         id.parse()
-            .map_err(|_| AppError::bad_request("Invalid ${singular.replace(/_/g, " ")} id."))
+            .map_err(|_| AppError::bad_request("Invalid ${feature.one} id."))
     }
 
-    /// Someone else's ${singular.replace(/_/g, " ")} is "not found" too: its existence is none of this user's business.
+    /// Someone else's ${feature.one} is "not found" too: its existence is none of this user's business.
     pub fn not_found() -> AppError {
-        AppError::new(404, "${sentenceOf(singular)} not found.")
+        AppError::new(404, "${feature.One} not found.")
     }
 }
 
@@ -257,7 +257,7 @@ pub async fn ${deleteFn}(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Saves the form: a new ${singular.replace(/_/g, " ")}, or (with an id) changes to one.
+/// Saves the form: a new ${feature.one}, or (with an id) changes to one.
 type SaveAction = Action<(Option<String>, ${Form}), Result<${Item}, AppError>>;
 type DeleteAction = Action<String, Result<(), AppError>>;
 type ListResource = Resource<Result<Vec<${Item}>, AppError>>;
@@ -294,15 +294,15 @@ pub fn ${Page}() -> impl IntoView {
 
     view! {
         <RequireUser>
-            <${pascalOf(feature.name)}List save delete list/>
+            <${feature.Plural}List save delete list/>
         </RequireUser>
     }
 }
 
 #[component]
-fn ${pascalOf(feature.name)}List(save: SaveAction, delete: DeleteAction, list: ListResource) -> impl IntoView {
+fn ${feature.Plural}List(save: SaveAction, delete: DeleteAction, list: ListResource) -> impl IntoView {
     let draft = RwSignal::new(${Form}::default());
-    // The id of the ${singular.replace(/_/g, " ")} being edited: the form then saves changes to it instead of adding one.
+    // The id of the ${feature.one} being edited: the form then saves changes to it instead of adding one.
     let editing = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let reset = move || {
@@ -332,7 +332,7 @@ ${indent(fields.flatMap((f) => inputView(feature, f)), 16)}
                 {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 <div class="record-actions">
                     <button class="button" type="submit" disabled=save.pending()>
-                        {move || if editing.get().is_some() { "Save changes" } else { "Add ${singular.replace(/_/g, " ")}" }}
+                        {move || if editing.get().is_some() { "Save changes" } else { "Add ${feature.one}" }}
                     </button>
                     <Show when=move || editing.get().is_some()>
                         <button class="button secondary" type="button" on:click=move |_| reset()>"Cancel"</button>
@@ -437,15 +437,6 @@ function displayView(f) {
   return [`<dt>"${f.label}"</dt>`, `<dd data-field="${f.name}">${shown}</dd>`];
 }
 
-function sentenceOf(snake) {
-  const text = snake.replace(/_/g, " ");
-  return text[0].toUpperCase() + text.slice(1);
-}
-
-function pascalOf(snake) {
-  return snake.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
-}
-
 // Invalid values the server must refuse, with its message.
 function invalidCases(f) {
   const L = f.label;
@@ -484,9 +475,9 @@ function invalidCases(f) {
 }
 
 function integrationTests(feature) {
-  const { name, singular, fields, Item } = feature;
+  const { name, fields } = feature;
   const [listFn, createFn, updateFn, deleteFn] = feature.fns;
-  const Struct = (fn) => pascalOf(fn);
+  const Struct = (fn) => feature.fnTypes[feature.fns.indexOf(fn)];
   const key = (f) => `form[${f.name}]`;
   const json = (values) => `json!({"id": id, ${fields.map((f) => `"${f.name}": ${values[f.type].json}`).join(", ")}})`;
   const boolFields = fields.filter((f) => f.type === "bool");
@@ -547,7 +538,7 @@ async fn each_user_sees_changes_and_deletes_only_their_own_${name}(db: PgPool) {
     update.extend(changed_form());
     let response = app.call(${Struct(updateFn)}::PATH, &update, &bob).await;
     assert_eq!(response.status(), 404);
-    assert_eq!(detail(response).await, "${sentenceOf(singular)} not found.");
+    assert_eq!(detail(response).await, "${feature.One} not found.");
     let delete = [("id", id.as_str())];
     assert_eq!(app.call(${Struct(deleteFn)}::PATH, &delete, &bob).await.status(), 404);
     assert_eq!(list(&app, &ada).await, json!([created]));
@@ -636,8 +627,8 @@ async fn the_${name}_page_is_rendered_on_the_server_with_the_users_${name}(db: P
 }
 
 function endToEndTest(feature) {
-  const { fields, singular } = feature;
-  const add = `Add ${singular.replace(/_/g, " ")}`;
+  const { fields } = feature;
+  const add = `Add ${feature.one}`;
   const fill = (values) =>
     fields
       .map((f) => {
