@@ -27,10 +27,12 @@ pub fn AccountPage() -> impl IntoView {
             let user = auth.session().map(|session| session.user.id);
             (user, end_one.version().get(), end_others.version().get())
         },
-        |(user, ..)| async move {
-            match user {
-                Some(_) => with_refresh(load_account).await.map(Some),
-                None => Ok(None),
+        // Decided when loading, not by the key (see `NotesPage`).
+        move |_| async move {
+            if untrack(|| auth.signed_out()) {
+                Ok(None)
+            } else {
+                with_refresh(load_account).await.map(Some)
             }
         },
     );

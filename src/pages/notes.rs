@@ -107,16 +107,20 @@ pub fn NotesPage() -> impl IntoView {
         let id = id.clone();
         async move { with_refresh(|| delete_note(id.clone())).await }
     });
+    // Loaded again after each change and when the signed-in user changes (a sign-in here or in another tab,
+    // the first refresh of a page rendered without the session). Whether to load is decided when loading, not
+    // by the key: while the server renders, the session may still be loading when this list starts, and a
+    // list decided from it would be empty and sent to the browser as such.
     let notes = Resource::new(
         move || {
-            let signed_in = auth.session().is_some();
-            (signed_in, create.version().get(), delete.version().get())
+            let user = auth.session().map(|session| session.user.id);
+            (user, create.version().get(), delete.version().get())
         },
-        |(signed_in, ..)| async move {
-            if signed_in {
-                with_refresh(list_notes).await
-            } else {
+        move |_| async move {
+            if untrack(|| auth.signed_out()) {
                 Ok(Vec::new())
+            } else {
+                with_refresh(list_notes).await
             }
         },
     );
