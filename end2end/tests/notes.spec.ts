@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 
+import { APP_URL, PROXY_URL } from "../playwright.config";
 import { fillProxyForm } from "./helpers";
 
 test("notes: create, list and delete; another user sees none of them", async ({ page, browser }) => {
@@ -71,4 +72,22 @@ test("a silent refresh leaves the page alone: what the user is typing stays", as
   expect(reloads, "the notes were not fetched again").toEqual([]);
   await page.getByRole("button", { name: "Add note" }).click();
   await expect(page.getByTestId("notes")).toContainText("half-written thought");
+});
+
+test("a page another site sent the browser to, with the access token expired, shows the user's notes", async ({ page, context }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "landing@example.com", firstName: "Lan", lastName: "Ding" });
+  await page.getByLabel("New note").fill("still here");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByTestId("notes")).toContainText("still here");
+
+  // Later, from another site (the proxy's origin is same-site, not same-origin): the access token has expired,
+  // so the server renders the page without the session, and the browser refreshes once hydrated.
+  await context.clearCookies({ name: "access_token" });
+  await page.goto(`${PROXY_URL}/.well-known/jwks.json`);
+  const refreshed = page.waitForResponse((r) => r.url().includes("refresh_session"));
+  await page.evaluate((url) => (window.location.href = url), `${APP_URL}/notes`);
+  expect((await refreshed).status()).toBe(200);
+  await expect(page.getByTestId("notes")).toContainText("still here");
+  await expect(page.getByTestId("user-name")).toHaveText("Lan Ding");
 });
