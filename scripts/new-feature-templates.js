@@ -278,16 +278,18 @@ pub fn ${Page}() -> impl IntoView {
         let id = id.clone();
         async move { with_refresh(|| ${deleteFn}(id.clone())).await }
     });
+    // Loaded again after each change and when the signed-in user changes; whether to load is decided when
+    // loading, not by the key (see \`notes.rs\`).
     let list: ListResource = Resource::new(
         move || {
-            let signed_in = auth.session().is_some();
-            (signed_in, save.version().get(), delete.version().get())
+            let user = auth.session().map(|session| session.user.id);
+            (user, save.version().get(), delete.version().get())
         },
-        |(signed_in, ..)| async move {
-            if signed_in {
-                with_refresh(${listFn}).await
-            } else {
+        move |_| async move {
+            if untrack(|| auth.signed_out()) {
                 Ok(Vec::new())
+            } else {
+                with_refresh(${listFn}).await
             }
         },
     );
@@ -649,7 +651,7 @@ function endToEndTest(feature) {
   return `// The ${feature.title.toLowerCase()} page (written by \`${feature.command}\`) in Chromium.
 import { expect, test } from "@playwright/test";
 
-import { fillProxyForm, waitForHydration } from "./helpers";
+import { accessibilityViolations, fillProxyForm, waitForHydration } from "./helpers";
 
 test("${feature.title.toLowerCase()}: add, edit and delete; another user sees none of them", async ({ page, browser }) => {
   await page.goto("/${feature.route}");
@@ -671,6 +673,8 @@ ${fill(EXAMPLES)}
 ${shows(EXAMPLES)}
   await expect(page.getByRole("alert")).toHaveCount(0);
 ${first.type === "bool" ? `  await expect(${firstInput}).not.toBeChecked();` : `  await expect(${firstInput}).toHaveValue("");`}
+
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   await item.getByRole("button", { name: "Edit" }).click();
 ${first.type === "bool" ? `  await expect(${firstInput}).toBeChecked({ checked: ${EXAMPLES.bool.sent} });` : `  await expect(${firstInput}).toHaveValue(${JSON.stringify(EXAMPLES[first.type].sent.replace(/\\n/g, "\n"))});`}

@@ -20,7 +20,7 @@ test("real sign-in through the proxy shows the user, and the token leaves the ad
   expect(page.url()).toBe(`${APP_URL}/`);
   await expect(page.getByTestId("user-name")).toHaveText("Ada Lovelace");
   await expect(page.locator("img.avatar")).toHaveAttribute("src", ada.picture);
-  await page.locator("summary[aria-label=Account]").click();
+  await page.locator(".user-menu summary").click();
   await expect(page.getByTestId("user-email")).toHaveText("ada@example.com");
   // The session cookies are HttpOnly: page scripts cannot read them.
   expect(await page.evaluate(() => document.cookie)).not.toContain("access_token");

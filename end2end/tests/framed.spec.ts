@@ -109,7 +109,7 @@ test("framed: sign in through a popup, work on notes across token lifetimes, sig
   const otherFrame = await openHost(other, "/notes");
   await expect(otherFrame.locator(".note")).toHaveCount(2);
   const frameNow = page.frame({ url: (url) => url.origin === FRAMED_APP_URL })!;
-  await frameNow.locator("summary[aria-label=Account]").click();
+  await frameNow.locator(".user-menu summary").click();
   await frameNow.getByRole("button", { name: "Sign out" }).click();
   await expect(frameNow.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
   await expect(otherFrame.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible({ timeout: 5_000 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 import { expect, type Page } from "@playwright/test";
 
 import { APP_URL, PROXY_URL } from "../playwright.config";
@@ -36,7 +38,7 @@ export async function signIn(page: Page, person: Person) {
 }
 
 export async function signOut(page: Page) {
-  await page.locator("summary[aria-label=Account]").click();
+  await page.locator(".user-menu summary").click();
   await page.getByRole("button", { name: "Sign out" }).click();
 }
 
@@ -65,4 +67,21 @@ export async function addNotesSlowly(page: Page, count: number, afterEach?: () =
     await expect(page.getByTestId("notes")).toContainText(`note ${i}`);
     await afterEach?.();
   }
+}
+
+/**
+ * The page's accessibility problems by axe-core's WCAG 2 A and AA rules, as "rule: element" lines (none is
+ * the aim). axe runs through the DevTools protocol, so the app's script CSP does not stop it.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }).axe;
+    const results = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
+  });
+}
+
+interface AxeResults {
+  violations: { id: string; nodes: { target: string[] }[] }[];
 }

@@ -84,9 +84,11 @@ pub fn UserMenu() -> impl IntoView {
                                 </span>
                             })}
                             <details class="user-menu">
-                                <summary aria-label="Account">
+                                // Named by what it shows, then what it is (an aria-label would hide the name shown).
+                                <summary>
                                     <Avatar user=user.clone()/>
                                     <span class="user-name" data-testid="user-name">{user.full_name.clone()}</span>
+                                    <span class="visually-hidden">" account menu"</span>
                                 </summary>
                                 <div class="menu">
                                     <p class="menu-name">{user.full_name.clone()}</p>
