@@ -124,7 +124,7 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Auth, RequireUser, with_refresh};
+use crate::auth::{Auth, RequireUser, load_for_user, with_refresh};
 use crate::error::AppError;
 
 /// The most the list shows, newest first: add paging before users keep more.
@@ -278,20 +278,10 @@ pub fn ${Page}() -> impl IntoView {
         let id = id.clone();
         async move { with_refresh(|| ${deleteFn}(id.clone())).await }
     });
-    // Loaded again after each change and when the signed-in user changes; whether to load is decided when
-    // loading, not by the key (see \`notes.rs\`).
+    // Loaded again after each change and when the signed-in user changes.
     let list: ListResource = Resource::new(
-        move || {
-            let user = auth.session().map(|session| session.user.id);
-            (user, save.version().get(), delete.version().get())
-        },
-        move |_| async move {
-            if untrack(|| auth.signed_out()) {
-                Ok(Vec::new())
-            } else {
-                with_refresh(${listFn}).await
-            }
-        },
+        move || (auth.user_id(), save.version().get(), delete.version().get()),
+        move |_| load_for_user(auth, Vec::new(), ${listFn}),
     );
 
     view! {

@@ -5,7 +5,7 @@ use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::components::{Avatar, RequireUser};
+use super::components::{Avatar, RequireUser, load_for_user};
 use super::context::Auth;
 use super::hydrate::{self, with_refresh};
 use super::server_fns::{end_all_sessions, end_other_sessions, end_session, load_account};
@@ -24,17 +24,13 @@ pub fn AccountPage() -> impl IntoView {
     // Sessions and activity in one call: each server function and resource adds to the browser's bundle.
     let account = Resource::new(
         move || {
-            let user = auth.session().map(|session| session.user.id);
-            (user, end_one.version().get(), end_others.version().get())
+            (
+                auth.user_id(),
+                end_one.version().get(),
+                end_others.version().get(),
+            )
         },
-        // Decided when loading, not by the key (see `NotesPage`).
-        move |_| async move {
-            if untrack(|| auth.signed_out()) {
-                Ok(None)
-            } else {
-                with_refresh(load_account).await.map(Some)
-            }
-        },
+        move |_| load_for_user(auth, None, || async { load_account().await.map(Some) }),
     );
 
     view! {

@@ -142,6 +142,22 @@ pub(super) fn Avatar(user: User) -> impl IntoView {
     }
 }
 
+/// Loads the signed-in user's data for a page's resource: `call` through `with_refresh`, or `signed_out`
+/// without a call when nobody is signed in. Decided here, when loading, not from the resource's key (key it on
+/// `Auth::user_id` and its own changes): while the server renders, the session may still be loading when the
+/// resource starts, and a value decided from that would be empty and sent to the browser as such.
+pub async fn load_for_user<T, F, Fut>(auth: Auth, signed_out: T, call: F) -> Result<T, AppError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    if untrack(|| auth.signed_out()) {
+        Ok(signed_out)
+    } else {
+        hydrate::with_refresh(call).await
+    }
+}
+
 /// Renders `children` for a signed-in user. A signed-out visitor is sent to sign in and brought back here.
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {

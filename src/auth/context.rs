@@ -53,6 +53,12 @@ impl Auth {
         }
     }
 
+    /// Who is signed in, as a resource's key: a resource keyed on it loads again when another user signs in
+    /// (here or in another tab) and when a page rendered without the session gets it. Reactive.
+    pub fn user_id(&self) -> Option<String> {
+        self.session().map(|session| session.user.id)
+    }
+
     pub(super) fn session_untracked(&self) -> Option<SessionInfo> {
         untrack(|| self.session())
     }

@@ -26,7 +26,7 @@ mod hydrate;
 mod ssr;
 
 pub use account::AccountPage;
-pub use components::{AuthCallback, RequireUser, UserMenu, provide_auth};
+pub use components::{AuthCallback, RequireUser, UserMenu, load_for_user, provide_auth};
 pub use context::Auth;
 pub use hydrate::with_refresh;
 pub use server_fns::{

@@ -2,14 +2,15 @@
 //!
 //! Server functions take the signed-in user from `require_user()` and scope every query to them, so one user
 //! can neither see nor delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check.
-//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401); its
-//! actions and list are created in `NotesPage`, outside `RequireUser` (see there why).
+//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401; the
+//! list through `load_for_user`); its actions and list are created in `NotesPage`, outside `RequireUser` (see
+//! there why).
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Auth, RequireUser, with_refresh};
+use crate::auth::{Auth, RequireUser, load_for_user, with_refresh};
 use crate::error::AppError;
 
 pub const MAX_NOTE_CHARS: usize = 1000;
@@ -107,22 +108,16 @@ pub fn NotesPage() -> impl IntoView {
         let id = id.clone();
         async move { with_refresh(|| delete_note(id.clone())).await }
     });
-    // Loaded again after each change and when the signed-in user changes (a sign-in here or in another tab,
-    // the first refresh of a page rendered without the session). Whether to load is decided when loading, not
-    // by the key: while the server renders, the session may still be loading when this list starts, and a
-    // list decided from it would be empty and sent to the browser as such.
+    // Loaded again after each change and when the signed-in user changes.
     let notes = Resource::new(
         move || {
-            let user = auth.session().map(|session| session.user.id);
-            (user, create.version().get(), delete.version().get())
+            (
+                auth.user_id(),
+                create.version().get(),
+                delete.version().get(),
+            )
         },
-        move |_| async move {
-            if untrack(|| auth.signed_out()) {
-                Ok(Vec::new())
-            } else {
-                with_refresh(list_notes).await
-            }
-        },
+        move |_| load_for_user(auth, Vec::new(), list_notes),
     );
 
     view! {
