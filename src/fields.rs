@@ -1,5 +1,6 @@
-//! Form fields of the features `scripts/new-feature` writes: the server's checks, one per field type, each
-//! returning the value to store or a 400 that names the field; and how a page shows a date and time.
+//! Form fields of the notes page and of the features `scripts/new-feature` writes: the server's checks, one
+//! per field type, each returning the value to store or a 400 that names the field; and how a page shows a
+//! date and time.
 //!
 //! Dates and times travel as UTC in RFC 3339 (`2026-12-01T09:30:00Z`); a form's `datetime-local` input sends
 //! them without a zone (`2026-12-01T09:30`), and the page labels them "(UTC)".

@@ -21,22 +21,10 @@ pub struct Note {
     pub body: String,
 }
 
-/// Trims a note and checks its length; the message is shown in the form.
+/// Trims a note and checks it (`crate::fields::text`); the message is shown in the form.
+#[cfg(feature = "ssr")]
 pub fn validate_note(body: &str) -> Result<String, AppError> {
-    let body = body.trim();
-    if body.is_empty() {
-        return Err(AppError::bad_request("A note cannot be empty."));
-    }
-    if body.chars().count() > MAX_NOTE_CHARS {
-        return Err(AppError::bad_request(format!(
-            "A note can be at most {MAX_NOTE_CHARS} characters."
-        )));
-    }
-    // Postgres cannot store U+0000 in text: refuse it here rather than fail in the database.
-    if body.contains('\0') {
-        return Err(AppError::bad_request("A note cannot hold a NUL character."));
-    }
-    Ok(body.to_owned())
+    crate::fields::text("A note", body, MAX_NOTE_CHARS)
 }
 
 #[server]
@@ -188,7 +176,7 @@ fn Notes(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
