@@ -58,7 +58,7 @@ function featureModule(feature) {
   const returning = `id, ${cols}`;
   const placeholders = fields.map((_, i) => `$${i + 2}`).join(", ");
   const sets = fields.map((f, i) => `${f.name} = $${i + 3}`).join(", ");
-  const binds = fields.map((f) => `        .bind(${f.rust === "String" && f.type !== "datetime" ? "&" : ""}valid.${f.name})`);
+  const binds = fields.map((f) => `        .bind(${f.stored === "String" ? "&" : ""}valid.${f.name})`);
   const sql = (text) => JSON.stringify(text);
   // A query over several lines of one string literal (\ at a line's end drops the break and the next indent).
   const sqlLines = (lines) => `"${lines.join(" \\\n         ")}"`;
@@ -79,12 +79,8 @@ function featureModule(feature) {
       return `            ${f.name}: saved.${f.name}.clone(),`;
     })
     .join("\n");
-  const rowFields = fields
-    .map((f) => `        pub ${f.name}: ${f.type === "datetime" ? "time::OffsetDateTime" : f.rust},`)
-    .join("\n");
-  const validFields = fields
-    .map((f) => `        pub ${f.name}: ${f.type === "datetime" ? "time::OffsetDateTime" : f.rust},`)
-    .join("\n");
+  // The checked values and the row's columns have the same Rust types.
+  const storedFields = fields.map((f) => `        pub ${f.name}: ${f.stored},`).join("\n");
   const fromRow = fields
     .map((f) =>
       f.type === "datetime"
@@ -160,7 +156,7 @@ mod ssr {
     #[derive(sqlx::FromRow)]
     pub struct ${Row} {
         pub id: uuid::Uuid,
-${rowFields}
+${storedFields}
     }
 
     impl From<${Row}> for ${Item} {
@@ -174,7 +170,7 @@ ${fromRow}
 
     /// The form's fields, checked and typed for the database.
     pub struct Valid${Item} {
-${validFields}
+${storedFields}
     }
 
     pub fn validate(form: ${Form}) -> Result<Valid${Item}, AppError> {
