@@ -61,7 +61,7 @@ fn main() {
     let work = std::env::temp_dir().join(format!("app-load-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work folder");
 
-    let proxy = DevAuthProxy::start(&[]);
+    let proxy = DevAuthProxy::start(common::dev_auth_proxy_binary(), &[]);
     if let Some(baseline) = Baseline::from_env() {
         compare_with_baseline(&settings, &runtime, &proxy, &baseline, &work);
         drop(proxy);
@@ -461,7 +461,7 @@ impl Server {
             .env("VECTOR_AUTH_PROXY_URL", proxy_url)
             // Every request comes from this machine: a per-address limit would measure itself.
             .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
-            .env("RUST_LOG", "warn,app::auth::ssr::jwks=info")
+            .env("RUST_LOG", "warn,vector_auth::ssr::jwks=info")
             .env("NO_COLOR", "1")
             .stdout(log_file.try_clone().expect("server log"))
             .stderr(log_file)

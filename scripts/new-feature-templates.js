@@ -75,18 +75,15 @@ function featureModule(feature) {
     .map((f) => {
       if (f.type === "bool") return `            ${f.name}: saved.${f.name},`;
       if (f.type === "int") return `            ${f.name}: saved.${f.name}.to_string(),`;
-      if (f.type === "datetime") return `            ${f.name}: crate::fields::datetime_for_input(&saved.${f.name}),`;
+      if (f.type === "datetime") return `            ${f.name}: fields::datetime_for_input(&saved.${f.name}),`;
       return `            ${f.name}: saved.${f.name}.clone(),`;
     })
     .join("\n");
   // The checked values and the row's columns have the same Rust types.
-  const storedFields = fields.map((f) => `        pub ${f.name}: ${f.stored},`).join("\n");
+  const storedFields = fields.map((f) => `    pub ${f.name}: ${f.stored},`).join("\n");
+  const rowTypes = ["fields::Uuid", ...fields.map((f) => f.stored)].join(", ");
   const fromRow = fields
-    .map((f) =>
-      f.type === "datetime"
-        ? `                ${f.name}: fields::datetime_to_string(row.${f.name}),`
-        : `                ${f.name}: row.${f.name},`,
-    )
+    .map((f) => (f.type === "datetime" ? `            ${f.name}: fields::datetime_to_string(${f.name}),` : `            ${f.name},`))
     .join("\n");
   const checks = fields
     .map((f) => {
@@ -94,24 +91,25 @@ function featureModule(feature) {
       switch (f.type) {
         case "text":
         case "longtext":
-          return `            ${f.name}: fields::text(${label}, &form.${f.name}, ${maxConst(f)})?,`;
+          return `            ${f.name}: fields::text(${label}, &self.${f.name}, ${maxConst(f)})?,`;
         case "url":
-          return `            ${f.name}: fields::url(${label}, &form.${f.name}, ${maxConst(f)})?,`;
+          return `            ${f.name}: fields::url(${label}, &self.${f.name}, ${maxConst(f)})?,`;
         case "int":
-          return `            ${f.name}: fields::int(${label}, &form.${f.name})?,`;
+          return `            ${f.name}: fields::int(${label}, &self.${f.name})?,`;
         case "datetime":
-          return `            ${f.name}: fields::datetime(${label}, &form.${f.name})?,`;
+          return `            ${f.name}: fields::datetime(${label}, &self.${f.name})?,`;
         default:
-          return `            ${f.name}: form.${f.name},`;
+          return `            ${f.name}: self.${f.name},`;
       }
     })
     .join("\n");
+  const notFound = `AppError::new(404, "${feature.One} not found.")`;
 
   return `//! Each user's ${feature.title.toLowerCase()}, written by
 //! \`${feature.command}\`.
 //!
 //! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` and scope every query
-//! to them, so another user's ${feature.one} is "not found"; they check every field on the server (\`crate::fields\`)
+//! to them, so another user's ${feature.one} is "not found"; they check every field on the server (\`fields\`)
 //! and answer 400, 401, 403 (the CSRF check) or 404 with a message the form shows. The page is wrapped in
 //! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`,
 //! outside \`RequireUser\` (see \`notes.rs\` for why).
@@ -119,9 +117,7 @@ function featureModule(feature) {
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::auth::{Auth, RequireUser, load_for_user, with_refresh};
-use crate::error::AppError;
+use vector_auth::prelude::*;
 
 /// The most the list shows, newest first: add paging before users keep more.
 pub const LIST_LIMIT: i64 = 500;
@@ -146,47 +142,29 @@ impl ${Form} {
 ${fromSaved}
         }
     }
-}
 
-#[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::fields;
-
-    #[derive(sqlx::FromRow)]
-    pub struct ${Row} {
-        pub id: uuid::Uuid,
-${storedFields}
-    }
-
-    impl From<${Row}> for ${Item} {
-        fn from(row: ${Row}) -> Self {
-            Self {
-                id: row.id.to_string(),
-${fromRow}
-            }
-        }
-    }
-
-    /// The form's fields, checked and typed for the database.
-    pub struct Valid${Item} {
-${storedFields}
-    }
-
-    pub fn validate(form: ${Form}) -> Result<Valid${Item}, AppError> {
+    /// Every field checked (\`fields\`) and typed for the database, or a 400 naming the field.
+    pub fn validate(&self) -> Result<Valid${Item}, AppError> {
         Ok(Valid${Item} {
 ${checks}
         })
     }
+}
 
-    pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
-        id.parse()
-            .map_err(|_| AppError::bad_request("Invalid ${feature.one} id."))
-    }
+/// The form's fields, checked and typed for the database.
+pub struct Valid${Item} {
+${storedFields}
+}
 
-    /// Someone else's ${feature.one} is "not found" too: its existence is none of this user's business.
-    pub fn not_found() -> AppError {
-        AppError::new(404, "${feature.One} not found.")
+/// A row as the queries return it: the id, then the fields in the form's order.
+pub type ${Row} = (${rowTypes});
+
+impl From<${Row}> for ${Item} {
+    fn from((id, ${cols}): ${Row}) -> Self {
+        Self {
+            id: id.to_string(),
+${fromRow}
+        }
     }
 }
 
@@ -194,8 +172,8 @@ ${checks}
 pub async fn ${listFn}() -> Result<Vec<${Item}>, AppError> {
     // The state first: the context is not available after an await.
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let rows: Vec<ssr::${Row}> = sqlx::query_as(
+    let user = require_user().await?;
+    let rows: Vec<${Row}> = sqlx::query_as(
         ${sqlLines([`SELECT ${returning} FROM ${name}`, `WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT $2`])},
     )
         .bind(&user.id)
@@ -208,9 +186,9 @@ pub async fn ${listFn}() -> Result<Vec<${Item}>, AppError> {
 #[server]
 pub async fn ${createFn}(form: ${Form}) -> Result<${Item}, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let valid = ssr::validate(form)?;
-    let row: ssr::${Row} = sqlx::query_as(
+    let user = require_user().await?;
+    let valid = form.validate()?;
+    let row: ${Row} = sqlx::query_as(
         ${sqlLines([`INSERT INTO ${name} (user_id, ${cols})`, `VALUES ($1::uuid, ${placeholders})`, `RETURNING ${returning}`])},
     )
         .bind(&user.id)
@@ -223,10 +201,10 @@ ${binds.join("\n")}
 #[server]
 pub async fn ${updateFn}(id: String, form: ${Form}) -> Result<${Item}, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let id = ssr::parse_id(&id)?;
-    let valid = ssr::validate(form)?;
-    let row: Option<ssr::${Row}> = sqlx::query_as(
+    let user = require_user().await?;
+    let id = fields::id("${feature.one}", &id)?;
+    let valid = form.validate()?;
+    let row: Option<${Row}> = sqlx::query_as(
         ${sqlLines([`UPDATE ${name} SET ${sets}, updated_at = now()`, `WHERE id = $1 AND user_id = $2::uuid`, `RETURNING ${returning}`])},
     )
         .bind(id)
@@ -234,21 +212,22 @@ pub async fn ${updateFn}(id: String, form: ${Form}) -> Result<${Item}, AppError>
 ${binds.join("\n")}
         .fetch_optional(&db)
         .await?;
-    row.map(${Item}::from).ok_or_else(ssr::not_found)
+    // Someone else's ${feature.one} is "not found" too: its existence is none of this user's business.
+    row.map(${Item}::from).ok_or_else(|| ${notFound})
 }
 
 #[server]
 pub async fn ${deleteFn}(id: String) -> Result<(), AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let id = ssr::parse_id(&id)?;
+    let user = require_user().await?;
+    let id = fields::id("${feature.one}", &id)?;
     let deleted = sqlx::query(${sql(`DELETE FROM ${name} WHERE id = $1 AND user_id = $2::uuid`)})
         .bind(id)
         .bind(&user.id)
         .execute(&db)
         .await?;
     if deleted.rows_affected() == 0 {
-        return Err(ssr::not_found());
+        return Err(${notFound});
     }
     Ok(())
 }
@@ -420,7 +399,7 @@ function displayView(f) {
     int: `{item.${f.name}}`,
     bool: `{if item.${f.name} { "Yes" } else { "No" }}`,
     url: `<a href=item.${f.name}.clone() rel="nofollow noopener noreferrer">{item.${f.name}.clone()}</a>`,
-    datetime: `{crate::fields::datetime_for_display(&item.${f.name})}`,
+    datetime: `{fields::datetime_for_display(&item.${f.name})}`,
   }[f.type];
   return [`<dt>"${f.label}"</dt>`, `<dd data-field="${f.name}">${shown}</dd>`];
 }
@@ -508,7 +487,7 @@ async fn list(app: &TestApp, session: &Session) -> Value {
     response.json().await.unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn each_user_sees_changes_and_deletes_only_their_own_${name}(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;
@@ -543,7 +522,7 @@ async fn each_user_sees_changes_and_deletes_only_their_own_${name}(db: PgPool) {
     assert_eq!(list(&app, &ada).await, json!([]));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn ${name}_with_invalid_fields_are_refused_with_the_reason(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;
@@ -571,7 +550,7 @@ ${boolFields
     assert_eq!(app.rows("${name}").await, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn ${name}_need_a_session_and_a_same_origin_request(db: PgPool) {
     let app = spawn_app(db).await;
     let signed_out = Session::default();
@@ -593,7 +572,7 @@ async fn ${name}_need_a_session_and_a_same_origin_request(db: PgPool) {
     assert_eq!(app.rows("${name}").await, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn the_${name}_page_is_rendered_on_the_server_with_the_users_${name}(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;

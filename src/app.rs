@@ -5,7 +5,9 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::auth::{AccountPage, AuthCallback, UserMenu, provide_auth};
+use vector_auth::prelude::*;
+use vector_auth::{AuthRoutes, UserMenu, provide_auth};
+
 use crate::pages::home::HomePage;
 use crate::pages::members::MembersPage;
 use crate::pages::notes::NotesPage;
@@ -23,7 +25,7 @@ pub fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                // The bundle's file names carry their hash in a release build (see src/server/assets.rs).
+                // The bundle's file names carry their hash in a release build (vector-server serves them).
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -62,8 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
                     // Streamed: its check may wait on Vector's API.
                     <Route path=path!("/members") view=MembersPage/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/auth/callback") view=AuthCallback/>
+                    // The account page (/account) and the sign-in callback (/auth/callback).
+                    <AuthRoutes/>
                 </Routes>
             </main>
         </Router>
@@ -72,10 +74,7 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    set_page_status(404);
     view! {
         <section class="card">
             <h1>"Page not found"</h1>

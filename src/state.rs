@@ -1,126 +1,26 @@
-//! What every handler, server function and page render can reach: the application state.
-//!
-//! Axum handlers take the part they need (`State<PgPool>`, `State<AuthService>`, …) through `FromRef`;
-//! server functions and pages call `AppState::from_context()`.
-
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+//! What this app's server functions, pages and REST routes reach: its state, made once at start from the
+//! platform's (the pool, the settings, the auth and billing services). Add what your pages share here.
 
 use axum::extract::FromRef;
-use leptos::config::LeptosOptions;
 use sqlx::PgPool;
-
-use crate::auth::AuthService;
-use crate::billing::EntitlementsService;
-use crate::config::Config;
-use crate::error::AppError;
-
-/// The longest a database check waits, pool included, so that checks cannot pile up on the pool.
-const PING_TIMEOUT: Duration = Duration::from_secs(2);
-/// Failing checks under load say so once per this long, not once per request.
-const WARN_EVERY: Duration = Duration::from_secs(10);
-
-static DATABASE_CHECK_WARNINGS: WarnThrottle = WarnThrottle::new(WARN_EVERY);
+use vector_auth::prelude::AppError;
+use vector_server::Platform;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
     pub db: PgPool,
-    pub config: Arc<Config>,
-    pub auth: AuthService,
-    pub billing: EntitlementsService,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: PgPool, leptos_options: LeptosOptions) -> Self {
-        let auth = AuthService::new(config.auth.clone(), db.clone());
-        let billing = EntitlementsService::new(config.billing.clone());
+    pub fn new(platform: &Platform) -> Self {
         Self {
-            leptos_options,
-            db,
-            config: Arc::new(config),
-            auth,
-            billing,
+            db: platform.db.clone(),
         }
     }
 
     /// The state, inside a server function or a page render. Take it before the first `.await`: the
     /// reactive context is not carried across awaits when a server function runs during server rendering.
     pub fn from_context() -> Result<Self, AppError> {
-        leptos::prelude::use_context::<Self>().ok_or_else(|| {
-            tracing::error!("AppState is missing from the context");
-            AppError::internal()
-        })
-    }
-
-    /// Whether Postgres answers `SELECT 1` within two seconds: 503 otherwise. Says nothing else about it.
-    pub async fn ping_database(&self) -> Result<(), AppError> {
-        let ping = tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.db));
-        let reason = match ping.await {
-            Ok(Ok(_)) => return Ok(()),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {} s", PING_TIMEOUT.as_secs()),
-        };
-        if let Some(unsaid) = DATABASE_CHECK_WARNINGS.due() {
-            tracing::warn!(%reason, failures_not_logged = unsaid, "database check: unavailable");
-        }
-        Err(AppError::unavailable("Database unavailable."))
-    }
-}
-
-/// Lets a warning through at most once per `every`, counting the ones held back.
-struct WarnThrottle {
-    every: Duration,
-    /// When the last warning went through, in milliseconds since the process's first check (0: never).
-    last_ms: AtomicU64,
-    held_back: AtomicU64,
-}
-
-impl WarnThrottle {
-    const fn new(every: Duration) -> Self {
-        Self {
-            every,
-            last_ms: AtomicU64::new(0),
-            held_back: AtomicU64::new(0),
-        }
-    }
-
-    /// `Some(held back since the last one)` when a warning may go through now.
-    fn due(&self) -> Option<u64> {
-        static START: LazyLock<Instant> = LazyLock::new(Instant::now);
-        self.due_at(START.elapsed().as_millis() as u64 + 1)
-    }
-
-    fn due_at(&self, now_ms: u64) -> Option<u64> {
-        let last = self.last_ms.load(Ordering::Relaxed);
-        let recent = last != 0 && now_ms.saturating_sub(last) < self.every.as_millis() as u64;
-        if recent
-            || self
-                .last_ms
-                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
-                .is_err()
-        {
-            self.held_back.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        Some(self.held_back.swap(0, Ordering::Relaxed))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_warning_goes_through_once_per_period_with_the_count_held_back() {
-        let throttle = WarnThrottle::new(Duration::from_secs(10));
-        assert_eq!(throttle.due_at(1), Some(0));
-        for ms in [2, 500, 9_999] {
-            assert_eq!(throttle.due_at(ms), None);
-        }
-        assert_eq!(throttle.due_at(10_001), Some(3));
-        assert_eq!(throttle.due_at(10_002), None);
-        assert_eq!(throttle.due_at(25_000), Some(1));
+        vector_server::from_context()
     }
 }

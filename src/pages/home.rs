@@ -2,16 +2,14 @@
 //! that asks Postgres whether it answers.
 
 use leptos::prelude::*;
-
-use crate::error::AppError;
+use vector_auth::prelude::*;
 
 /// Whether the database answers; anyone may ask, so it says nothing more (no version, no counts), and a
 /// check gives up after two seconds rather than hold on to the pool.
 #[server]
 pub async fn database_status() -> Result<(), AppError> {
-    crate::state::AppState::from_context()?
-        .ping_database()
-        .await
+    let db = crate::state::AppState::from_context()?.db;
+    vector_server::ping_database(&db).await
 }
 
 #[component]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::billing::RequireEntitlement;
+use vector_auth::prelude::*;
 
 #[component]
 pub fn MembersPage() -> impl IntoView {

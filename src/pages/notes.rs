@@ -10,8 +10,7 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Auth, RequireUser, load_for_user, with_refresh};
-use crate::error::AppError;
+use vector_auth::prelude::*;
 
 pub const MAX_NOTE_CHARS: usize = 1000;
 
@@ -21,18 +20,17 @@ pub struct Note {
     pub body: String,
 }
 
-/// Trims a note and checks it (`crate::fields::text`); the message is shown in the form.
-#[cfg(feature = "ssr")]
+/// Trims a note and checks it (`fields::text`); the message is shown in the form.
 pub fn validate_note(body: &str) -> Result<String, AppError> {
-    crate::fields::text("A note", body, MAX_NOTE_CHARS)
+    fields::text("A note", body, MAX_NOTE_CHARS)
 }
 
 #[server]
 pub async fn list_notes() -> Result<Vec<Note>, AppError> {
     // The state first: the context is not available after an await.
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+    let user = require_user().await?;
+    let rows: Vec<(fields::Uuid, String)> = sqlx::query_as(
         "SELECT id, body FROM notes WHERE user_id = $1::uuid ORDER BY created_at DESC, id",
     )
     .bind(&user.id)
@@ -50,9 +48,9 @@ pub async fn list_notes() -> Result<Vec<Note>, AppError> {
 #[server]
 pub async fn create_note(body: String) -> Result<Note, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
+    let user = require_user().await?;
     let body = validate_note(&body)?;
-    let (id,): (uuid::Uuid,) =
+    let (id,): (fields::Uuid,) =
         sqlx::query_as("INSERT INTO notes (user_id, body) VALUES ($1::uuid, $2) RETURNING id")
             .bind(&user.id)
             .bind(&body)
@@ -67,10 +65,8 @@ pub async fn create_note(body: String) -> Result<Note, AppError> {
 #[server]
 pub async fn delete_note(id: String) -> Result<(), AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = crate::auth::require_user().await?;
-    let id: uuid::Uuid = id
-        .parse()
-        .map_err(|_| AppError::bad_request("Invalid note id."))?;
+    let user = require_user().await?;
+    let id = fields::id("note", &id)?;
     let deleted = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2::uuid")
         .bind(id)
         .bind(&user.id)
@@ -176,7 +172,7 @@ fn Notes(
     }
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use crate::support::*;
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;
@@ -52,7 +52,7 @@ async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;
@@ -101,7 +101,7 @@ async fn bad_input_and_missing_sessions_get_their_statuses(db: PgPool) {
     assert_eq!(app.rows("notes").await, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
     let app = spawn_app(db).await;
     let session = app.sign_in_as("ada@example.com").await;
@@ -146,7 +146,7 @@ async fn a_page_load_with_only_a_refresh_cookie_renders_signed_in(db: PgPool) {
     assert!(response.text().await.unwrap().contains(">Sign in<"));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn a_page_another_site_sent_the_browser_to_does_not_rotate_the_session(db: PgPool) {
     let app = spawn_app(db).await;
     let session = app.sign_in_as("ada@example.com").await;
@@ -181,7 +181,7 @@ async fn a_page_another_site_sent_the_browser_to_does_not_rotate_the_session(db:
     assert_eq!(app.refresh(&refresh_only).await.status(), 204);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrations = false)]
 async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
     let app = spawn_app(db).await;
     let ada = app.sign_in_as("ada@example.com").await;

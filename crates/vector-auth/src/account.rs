@@ -1,0 +1,183 @@
+//! `/account`: the signed-in user's profile as the proxy sent it, their sessions, with buttons to end one, all
+//! others, or all (which signs this browser out too), and their recent activity.
+
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::components::{Avatar, RequireUser, load_for_user};
+use super::context::Auth;
+use super::hydrate::{self, with_refresh};
+use super::server_fns::{end_all_sessions, end_other_sessions, end_session, load_account};
+use super::types::{ActivityEvent, SessionRecord};
+use vector_core::error::AppError;
+
+/// `/account`: the user's profile, their sessions with buttons to end them, and their recent activity. A
+/// signed-out visitor is sent to sign in first.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    // Created here, outside `RequireUser` (see `NotesPage`).
+    let auth = Auth::get();
+    let end_one = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { with_refresh(|| end_session(id.clone())).await }
+    });
+    let end_others = Action::new(|_: &()| async move { with_refresh(end_other_sessions).await });
+    // Sessions and activity in one call: each server function and resource adds to the browser's bundle.
+    let account = Resource::new(
+        move || {
+            (
+                auth.user_id(),
+                end_one.version().get(),
+                end_others.version().get(),
+            )
+        },
+        move |_| load_for_user(auth, None, || async { load_account().await.map(Some) }),
+    );
+
+    view! {
+        <RequireUser>
+            <Profile/>
+            <Transition fallback=|| view! { <section class="card"><p class="status">"Loading…"</p></section> }>
+                {move || account.get().map(|result| match result {
+                    Ok(Some(account)) => EitherOf3::A(view! {
+                        <Sessions sessions=account.sessions end_one end_others/>
+                        <Activity events=account.activity/>
+                    }),
+                    Ok(None) => EitherOf3::B(()),
+                    Err(e) => EitherOf3::C(view! {
+                        <section class="card"><p class="form-error" role="alert">{e.detail}</p></section>
+                    }),
+                })}
+            </Transition>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let auth = Auth::get();
+    move || {
+        auth.session().map(|session| {
+            let user = session.user;
+            view! {
+                <section class="card profile">
+                    <Avatar user=user.clone()/>
+                    <div>
+                        <h1 data-testid="profile-name">{user.full_name.clone()}</h1>
+                        <p class="status">{user.email.clone()}</p>
+                    </div>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn Sessions(
+    sessions: Vec<SessionRecord>,
+    end_one: Action<String, Result<(), AppError>>,
+    end_others: Action<(), Result<usize, AppError>>,
+) -> impl IntoView {
+    let auth = Auth::get();
+    let navigate = use_navigate();
+    let end_all_error = RwSignal::new(None::<String>);
+    // Everywhere, this browser included: sign out here and tell the other tabs, as "Sign out" does.
+    let end_all = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match with_refresh(end_all_sessions).await {
+                Ok(_) => {
+                    auth.set(None, None);
+                    hydrate::announce_signed_out();
+                    navigate("/", Default::default());
+                }
+                Err(e) => end_all_error.set(Some(e.detail)),
+            }
+        });
+    };
+    let action_error = move || {
+        let one = end_one.value().get().and_then(Result::err);
+        let others = end_others.value().get().and_then(Result::err);
+        one.or(others)
+            .map(|e| e.detail)
+            .or_else(|| end_all_error.get())
+    };
+
+    view! {
+        <section class="card">
+            <h2>"Where you are signed in"</h2>
+            {if sessions.is_empty() {
+                Either::Left(view! { <p class="status">"No sessions: in dev mode you are signed in without one."</p> })
+            } else {
+                Either::Right(view! {
+                    <ul class="sessions" data-testid="sessions">
+                        {sessions.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
+                    </ul>
+                })
+            }}
+            {move || action_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="session-actions">
+                <button class="button secondary" on:click=move |_| { end_others.dispatch(()); } disabled=end_others.pending()>
+                    "Sign out other sessions"
+                </button>
+                <button class="button" on:click=end_all>"Sign out everywhere"</button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SessionItem(
+    session: SessionRecord,
+    end_one: Action<String, Result<(), AppError>>,
+) -> impl IntoView {
+    let id = session.id.clone();
+    let address = if session.ip_address.is_empty() {
+        "unknown address".to_owned()
+    } else {
+        session.ip_address.clone()
+    };
+    view! {
+        <li class="session" data-testid="session">
+            <div class="session-device">
+                <strong title=session.user_agent.clone()>{session.device.clone()}</strong>
+                {session.current.then(|| view! { <span class="badge">"This device"</span> })}
+            </div>
+            <p class="session-meta">
+                {address} " · signed in " {short_time(&session.started_at)}
+                " · last active " {short_time(&session.last_active_at)}
+            </p>
+            {(!session.current).then(|| view! {
+                <button class="button secondary small" on:click=move |_| { end_one.dispatch(id.clone()); }>"End"</button>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn Activity(events: Vec<ActivityEvent>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Recent activity"</h2>
+            <ul class="activity" data-testid="activity">
+                {events.into_iter().map(|event| view! {
+                    <li>
+                        <strong>{event.description}</strong>
+                        <span class="session-meta">
+                            {event.device} " · " {event.ip_address} " · " {short_time(&event.at)}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// `2026-11-30 07:31 UTC` from an RFC 3339 time in UTC.
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
+        None => rfc3339.to_owned(),
+    }
+}
