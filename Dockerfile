@@ -1,5 +1,5 @@
 # The app's container image: built with the pinned tools, run on slim Debian as a non-root user, configured
-# only through the environment (.env.example lists every setting; set at least DATABASE_URL and SECRET_KEY).
+# only through the environment (.env.example lists every setting; set at least DATABASE_URL, SECRET_KEY and VECTOR_AUTH_AUDIENCE).
 #
 #   docker build -t my-app .                  compiles everything in the builder stage (needs crates.io and npm)
 #   podman build --build-arg BUNDLE=prebuilt  wraps the bundle scripts/release left in dist/ instead

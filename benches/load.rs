@@ -31,6 +31,8 @@ const ACCESS_COOKIE: &str = "access_token";
 const REFRESH_COOKIE: &str = "refresh_token";
 /// Users that sign in again and again in the returning-user scenarios.
 const RETURNING_USERS: usize = 100;
+/// The audience the proxy's tokens carry and the production server requires.
+const AUDIENCE: &str = "bench-app";
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -61,7 +63,10 @@ fn main() {
     let work = std::env::temp_dir().join(format!("app-load-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a work folder");
 
-    let proxy = DevAuthProxy::start(common::dev_auth_proxy_binary(), &[]);
+    let proxy = DevAuthProxy::start(
+        common::dev_auth_proxy_binary(),
+        &[("DEV_AUTH_PROXY_AUDIENCE", AUDIENCE)],
+    );
     if let Some(baseline) = Baseline::from_env() {
         compare_with_baseline(&settings, &runtime, &proxy, &baseline, &work);
         drop(proxy);
@@ -459,8 +464,14 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("SECRET_KEY", secret)
             .env("VECTOR_AUTH_PROXY_URL", proxy_url)
-            // Every request comes from this machine: a per-address limit would measure itself.
+            .env("VECTOR_AUTH_AUDIENCE", AUDIENCE)
+            // Every request comes from this machine, and a hundred users sign in and write thousands of times a
+            // minute: the per-address and per-user limits would measure themselves, and the session limit would
+            // end a session at every sign-in.
             .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
+            .env("SIGN_INS_PER_USER_PER_MINUTE", "0")
+            .env("WRITES_PER_USER_PER_MINUTE", "0")
+            .env("MAX_SESSIONS_PER_USER", "10000")
             .env("RUST_LOG", "warn,vector_auth::ssr::jwks=info")
             .env("NO_COLOR", "1")
             .stdout(log_file.try_clone().expect("server log"))

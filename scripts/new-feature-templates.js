@@ -108,19 +108,18 @@ function featureModule(feature) {
   return `//! Each user's ${feature.title.toLowerCase()}, written by
 //! \`${feature.command}\`.
 //!
-//! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` and scope every query
-//! to them, so another user's ${feature.one} is "not found"; they check every field on the server (\`fields\`)
-//! and answer 400, 401, 403 (the CSRF check) or 404 with a message the form shows. The page is wrapped in
-//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`,
-//! outside \`RequireUser\` (see \`notes.rs\` for why).
+//! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` (\`require_user_for_write()\`
+//! for changes, counted against the user's budget) and scope every query to them, so another user's ${feature.one} is
+//! "not found"; they check every field on the server (\`fields\`) and answer 400, 401, 403 (the CSRF check), 404 or
+//! 429 with a message the form shows. The list comes in pages of \`PAGE_SIZE\`, newest first. The page is wrapped in
+//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`, outside
+//! \`RequireUser\` (see \`notes.rs\` for why).
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use vector_auth::prelude::*;
 
-/// The most the list shows, newest first: add paging before users keep more.
-pub const LIST_LIMIT: i64 = 500;
 ${consts}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,11 +155,12 @@ pub struct Valid${Item} {
 ${storedFields}
 }
 
-/// A row as the queries return it: the id, then the fields in the form's order.
-pub type ${Row} = (${rowTypes});
+/// A row as the queries return it: the id, the fields in the form's order, and when it was made (the list's
+/// order).
+pub type ${Row} = (${rowTypes}, fields::OffsetDateTime);
 
 impl From<${Row}> for ${Item} {
-    fn from((id, ${cols}): ${Row}) -> Self {
+    fn from((id, ${cols}, _): ${Row}) -> Self {
         Self {
             id: id.to_string(),
 ${fromRow}
@@ -168,28 +168,33 @@ ${fromRow}
     }
 }
 
+/// A page of the signed-in user's ${feature.title.toLowerCase()}, newest first: the first, or the one after \`cursor\`.
 #[server]
-pub async fn ${listFn}() -> Result<Vec<${Item}>, AppError> {
+pub async fn ${listFn}(cursor: Option<String>) -> Result<Page<${Item}>, AppError> {
     // The state first: the context is not available after an await.
     let db = crate::state::AppState::from_context()?.db;
     let user = require_user().await?;
+    let cursor = cursor.as_deref().map(Cursor::parse).transpose()?;
     let rows: Vec<${Row}> = sqlx::query_as(
-        ${sqlLines([`SELECT ${returning} FROM ${name}`, `WHERE user_id = $1::uuid ORDER BY created_at DESC, id LIMIT $2`])},
+        ${sqlLines([`SELECT ${returning}, created_at FROM ${name}`, `WHERE user_id = $1::uuid AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))`, `ORDER BY created_at DESC, id DESC LIMIT $4`])},
     )
         .bind(&user.id)
-        .bind(LIST_LIMIT)
+        .bind(cursor.map(|c| c.at))
+        .bind(cursor.map(|c| c.id))
+        .bind(PAGE_SIZE + 1)
         .fetch_all(&db)
         .await?;
-    Ok(rows.into_iter().map(${Item}::from).collect())
+    let page = Page::from_rows(rows, PAGE_SIZE, |row| Cursor::new(row.${fields.length + 1}, row.0));
+    Ok(page.map(${Item}::from))
 }
 
 #[server]
 pub async fn ${createFn}(form: ${Form}) -> Result<${Item}, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let valid = form.validate()?;
     let row: ${Row} = sqlx::query_as(
-        ${sqlLines([`INSERT INTO ${name} (user_id, ${cols})`, `VALUES ($1::uuid, ${placeholders})`, `RETURNING ${returning}`])},
+        ${sqlLines([`INSERT INTO ${name} (user_id, ${cols})`, `VALUES ($1::uuid, ${placeholders})`, `RETURNING ${returning}, created_at`])},
     )
         .bind(&user.id)
 ${binds.join("\n")}
@@ -201,11 +206,11 @@ ${binds.join("\n")}
 #[server]
 pub async fn ${updateFn}(id: String, form: ${Form}) -> Result<${Item}, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let id = fields::id("${feature.one}", &id)?;
     let valid = form.validate()?;
     let row: Option<${Row}> = sqlx::query_as(
-        ${sqlLines([`UPDATE ${name} SET ${sets}, updated_at = now()`, `WHERE id = $1 AND user_id = $2::uuid`, `RETURNING ${returning}`])},
+        ${sqlLines([`UPDATE ${name} SET ${sets}, updated_at = now()`, `WHERE id = $1 AND user_id = $2::uuid`, `RETURNING ${returning}, created_at`])},
     )
         .bind(id)
         .bind(&user.id)
@@ -219,7 +224,7 @@ ${binds.join("\n")}
 #[server]
 pub async fn ${deleteFn}(id: String) -> Result<(), AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let id = fields::id("${feature.one}", &id)?;
     let deleted = sqlx::query(${sql(`DELETE FROM ${name} WHERE id = $1 AND user_id = $2::uuid`)})
         .bind(id)
@@ -235,7 +240,7 @@ pub async fn ${deleteFn}(id: String) -> Result<(), AppError> {
 /// Saves the form: a new ${feature.one}, or (with an id) changes to one.
 type SaveAction = Action<(Option<String>, ${Form}), Result<${Item}, AppError>>;
 type DeleteAction = Action<String, Result<(), AppError>>;
-type ListResource = Resource<Result<Vec<${Item}>, AppError>>;
+type ListResource = Resource<Result<Page<${Item}>, AppError>>;
 
 #[component]
 pub fn ${Page}() -> impl IntoView {
@@ -256,7 +261,7 @@ pub fn ${Page}() -> impl IntoView {
     // Loaded again after each change and when the signed-in user changes.
     let list: ListResource = Resource::new(
         move || (auth.user_id(), save.version().get(), delete.version().get()),
-        move |_| load_for_user(auth, Vec::new(), ${listFn}),
+        move |_| load_for_user(auth, Page::default(), || ${listFn}(None)),
     );
 
     view! {
@@ -308,18 +313,49 @@ ${indent(fields.flatMap((f) => inputView(feature, f)), 16)}
             </form>
             <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
                 {move || list.get().map(|result| match result {
-                    Ok(items) if items.is_empty() => EitherOf3::A(view! {
+                    Ok(first) if first.items.is_empty() => EitherOf3::A(view! {
                         <p class="status" data-testid="no-${feature.route}">"No ${feature.title.toLowerCase()} yet."</p>
                     }),
-                    Ok(items) => EitherOf3::B(view! {
-                        <ul class="records" data-testid="${feature.route}">
-                            {items.into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
-                        </ul>
-                    }),
+                    Ok(first) => EitherOf3::B(view! { <${Item}Pages first draft editing delete/> }),
                     Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The list: the first page, then each page "Show more" loads after it.
+#[component]
+fn ${Item}Pages(
+    first: Page<${Item}>,
+    draft: RwSignal<${Form}>,
+    editing: RwSignal<Option<String>>,
+    delete: DeleteAction,
+) -> impl IntoView {
+    let more = RwSignal::new(Vec::<${Item}>::new());
+    let next = RwSignal::new(first.next.clone());
+    let load_more = Action::new(|cursor: &String| {
+        let cursor = cursor.clone();
+        async move { with_refresh(|| ${listFn}(Some(cursor.clone()))).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load_more.value().get() {
+            more.update(|items| items.extend(page.items));
+            next.set(page.next);
+        }
+    });
+    view! {
+        <ul class="records" data-testid="${feature.route}">
+            {first.items.into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
+            {move || more.get().into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
+        </ul>
+        {move || load_more.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.detail}</p> })}
+        <Show when=move || next.with(Option::is_some)>
+            <button class="button secondary" data-testid="more-${feature.route}" disabled=load_more.pending()
+                on:click=move |_| { if let Some(cursor) = next.get_untracked() { load_more.dispatch(cursor); } }>
+                "Show more"
+            </button>
+        </Show>
     }
 }
 
@@ -435,6 +471,8 @@ function invalidCases(f) {
         [`String::new()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
         [`"tomorrow".to_owned()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
         [`"2026-13-01T09:30".to_owned()`, `"${L} must be a date and time, such as 2026-12-01T09:30."`],
+        // Valid where it was written, but past year 9999 once in UTC.
+        [`"9999-12-31T23:59:00-01:00".to_owned()`, `"${L} must be between the years 1 and 9999 (UTC)."`],
       ];
     default:
       return [];
@@ -457,6 +495,7 @@ function integrationTests(feature) {
 
 use app::pages::${name}::{${[createFn, deleteFn, listFn, updateFn].map(Struct).join(", ")}};
 use leptos::server_fn::ServerFn;
+use vector_auth::prelude::PAGE_SIZE;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -481,10 +520,12 @@ ${fields.map((f) => `        ("${key(f)}", "${CHANGED[f.type].sent}"),`).join("\
     ])
 }
 
+/// The first page of the list: its items.
 async fn list(app: &TestApp, session: &Session) -> Value {
     let response = app.call(${Struct(listFn)}::PATH, &[], session).await;
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let page: Value = response.json().await.unwrap();
+    page["items"].clone()
 }
 
 #[sqlx::test(migrations = false)]
@@ -548,6 +589,35 @@ ${boolFields
     update.extend(form(&[]));
     assert_eq!(app.call(${Struct(updateFn)}::PATH, &update, &ada).await.status(), 400);
     assert_eq!(app.rows("${name}").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_${name}_list_comes_in_pages_newest_first(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let mut ids = Vec::new();
+    for _ in 0..=PAGE_SIZE {
+        let response = app.call(${Struct(createFn)}::PATH, &form(&[]), &ada).await;
+        assert_eq!(response.status(), 200);
+        let created: Value = response.json().await.unwrap();
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let first: Value = app.call(${Struct(listFn)}::PATH, &[], &ada).await.json().await.unwrap();
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len() as i64, PAGE_SIZE);
+    assert_eq!(items[0]["id"], ids[ids.len() - 1], "newest first");
+    let cursor = first["next"].as_str().expect("a cursor for the next page");
+    let second: Value = app
+        .call(${Struct(listFn)}::PATH, &[("cursor", cursor)], &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["items"][0]["id"], ids[0], "the oldest last");
+    assert_eq!(second["next"], Value::Null);
+    let response = app.call(${Struct(listFn)}::PATH, &[("cursor", "garbage")], &ada).await;
+    assert_eq!(response.status(), 400);
 }
 
 #[sqlx::test(migrations = false)]

@@ -39,3 +39,37 @@ test("account: end another device's session from the account page; sign out ever
   await expect(second.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
   expect((await page.request.get("/api/accounts/me/")).status()).toBe(401);
 });
+
+test("account: a device signed out from another keeps its proxy token, and posting it again is refused", async ({ page, browser }) => {
+  const owner = { email: "replay@example.com", firstName: "Re", lastName: "Play" };
+  await page.goto("/account");
+  await fillProxyForm(page, owner);
+  await expect(page.getByTestId("session")).toHaveCount(1);
+
+  // A second device; what it keeps is what someone holding it (or a copy of its cookies) has.
+  const device = await browser.newContext();
+  const other = await device.newPage();
+  await other.goto("/notes");
+  await fillProxyForm(other, owner);
+  await expect(other.getByTestId("no-notes")).toBeVisible();
+  const kept = (await device.cookies()).find((cookie) => cookie.name === "uga_jwt");
+  expect(kept, "the device keeps the proxy token in uga_jwt").toBeTruthy();
+
+  await page.reload();
+  await expect(page.getByTestId("session")).toHaveCount(2);
+  await page.getByRole("button", { name: "Sign out other sessions" }).click();
+  await expect(page.getByTestId("session")).toHaveCount(1);
+
+  // The stored token, posted again from the signed-out device: no new session.
+  const replay = await other.request.post("/api/accounts/auth/token", {
+    data: { token: kept!.value },
+    headers: { "sec-fetch-site": "same-origin" },
+  });
+  expect(replay.status()).toBe(401);
+  expect((await replay.json()).detail).toBe("This sign-in has ended: sign in again.");
+  expect((await other.request.get("/api/accounts/me/")).status()).toBe(401);
+  await device.close();
+
+  // This device's own session goes on.
+  expect((await page.request.get("/api/accounts/me/")).status()).toBe(200);
+});

@@ -1,10 +1,11 @@
 //! The example feature, and the model for your own: per-user notes.
 //!
-//! Server functions take the signed-in user from `require_user()` and scope every query to them, so one user
-//! can neither see nor delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check.
-//! The page is wrapped in `RequireUser`, and its calls go through `with_refresh` (one refresh after a 401; the
-//! list through `load_for_user`); its actions and list are created in `NotesPage`, outside `RequireUser` (see
-//! there why).
+//! Server functions take the signed-in user from `require_user()` (`require_user_for_write()` for changes,
+//! which counts them against the user's budget) and scope every query to them, so one user can neither see nor
+//! delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check. The list comes in pages
+//! of `PAGE_SIZE`, newest first, with a cursor for the next. The page is wrapped in `RequireUser`, and its calls
+//! go through `with_refresh` (one refresh after a 401; the list through `load_for_user`); its actions and list
+//! are created in `NotesPage`, outside `RequireUser` (see there why).
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -25,30 +26,35 @@ pub fn validate_note(body: &str) -> Result<String, AppError> {
     fields::text("A note", body, MAX_NOTE_CHARS)
 }
 
+/// A page of the signed-in user's notes, newest first: the first, or the one after `cursor`.
 #[server]
-pub async fn list_notes() -> Result<Vec<Note>, AppError> {
+pub async fn list_notes(cursor: Option<String>) -> Result<Page<Note>, AppError> {
     // The state first: the context is not available after an await.
     let db = crate::state::AppState::from_context()?.db;
     let user = require_user().await?;
-    let rows: Vec<(fields::Uuid, String)> = sqlx::query_as(
-        "SELECT id, body FROM notes WHERE user_id = $1::uuid ORDER BY created_at DESC, id",
+    let cursor = cursor.as_deref().map(Cursor::parse).transpose()?;
+    let rows: Vec<(fields::Uuid, String, fields::OffsetDateTime)> = sqlx::query_as(
+        "SELECT id, body, created_at FROM notes
+         WHERE user_id = $1::uuid AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(&user.id)
+    .bind(cursor.map(|c| c.at))
+    .bind(cursor.map(|c| c.id))
+    .bind(PAGE_SIZE + 1)
     .fetch_all(&db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, body)| Note {
-            id: id.to_string(),
-            body,
-        })
-        .collect())
+    let page = Page::from_rows(rows, PAGE_SIZE, |(id, _, at)| Cursor::new(*at, *id));
+    Ok(page.map(|(id, body, _)| Note {
+        id: id.to_string(),
+        body,
+    }))
 }
 
 #[server]
 pub async fn create_note(body: String) -> Result<Note, AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let body = validate_note(&body)?;
     let (id,): (fields::Uuid,) =
         sqlx::query_as("INSERT INTO notes (user_id, body) VALUES ($1::uuid, $2) RETURNING id")
@@ -65,7 +71,7 @@ pub async fn create_note(body: String) -> Result<Note, AppError> {
 #[server]
 pub async fn delete_note(id: String) -> Result<(), AppError> {
     let db = crate::state::AppState::from_context()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let id = fields::id("note", &id)?;
     let deleted = sqlx::query("DELETE FROM notes WHERE id = $1 AND user_id = $2::uuid")
         .bind(id)
@@ -101,7 +107,7 @@ pub fn NotesPage() -> impl IntoView {
                 delete.version().get(),
             )
         },
-        move |_| load_for_user(auth, Vec::new(), list_notes),
+        move |_| load_for_user(auth, Page::default(), || list_notes(None)),
     );
 
     view! {
@@ -111,7 +117,7 @@ pub fn NotesPage() -> impl IntoView {
     }
 }
 
-type NotesResource = Resource<Result<Vec<Note>, AppError>>;
+type NotesResource = Resource<Result<Page<Note>, AppError>>;
 
 #[component]
 fn Notes(
@@ -149,26 +155,53 @@ fn Notes(
             </form>
             <Transition fallback=|| view! { <p class="status">"Loading notes…"</p> }>
                 {move || notes.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => EitherOf3::A(view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }),
-                    Ok(list) => EitherOf3::B(view! {
-                        <ul class="notes" data-testid="notes">
-                            {list.into_iter().map(|note| {
-                                let id = note.id.clone();
-                                view! {
-                                    <li class="note">
-                                        <span class="note-body">{note.body}</span>
-                                        <button class="button secondary small" on:click=move |_| { delete.dispatch(id.clone()); }>
-                                            "Delete"
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }),
+                    Ok(first) if first.items.is_empty() => EitherOf3::A(view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }),
+                    Ok(first) => EitherOf3::B(view! { <NoteList first delete/> }),
                     Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The notes: the first page, then each page "Show more" loads after it.
+#[component]
+fn NoteList(first: Page<Note>, delete: Action<String, Result<(), AppError>>) -> impl IntoView {
+    let more = RwSignal::new(Vec::<Note>::new());
+    let next = RwSignal::new(first.next.clone());
+    let load_more = Action::new(|cursor: &String| {
+        let cursor = cursor.clone();
+        async move { with_refresh(|| list_notes(Some(cursor.clone()))).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load_more.value().get() {
+            more.update(|notes| notes.extend(page.items));
+            next.set(page.next);
+        }
+    });
+    let item = move |note: Note| {
+        let id = note.id.clone();
+        view! {
+            <li class="note">
+                <span class="note-body">{note.body}</span>
+                <button class="button secondary small" on:click=move |_| { delete.dispatch(id.clone()); }>
+                    "Delete"
+                </button>
+            </li>
+        }
+    };
+    view! {
+        <ul class="notes" data-testid="notes">
+            {first.items.into_iter().map(item).collect_view()}
+            {move || more.get().into_iter().map(item).collect_view()}
+        </ul>
+        {move || load_more.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.detail}</p> })}
+        <Show when=move || next.with(Option::is_some)>
+            <button class="button secondary" data-testid="more-notes" disabled=load_more.pending()
+                on:click=move |_| { if let Some(cursor) = next.get_untracked() { load_more.dispatch(cursor); } }>
+                "Show more"
+            </button>
+        </Show>
     }
 }
 

@@ -27,7 +27,7 @@ async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
         .json()
         .await
         .unwrap();
-    assert_eq!(listed, json!([]));
+    assert_eq!(listed, json!({"items": [], "next": null}));
     let response = app.call(DeleteNote::PATH, &[("id", &id)], &bob).await;
     assert_eq!(response.status(), 404);
 
@@ -37,7 +37,10 @@ async fn one_user_can_neither_see_nor_delete_another_users_notes(db: PgPool) {
         .json()
         .await
         .unwrap();
-    assert_eq!(listed, json!([{"id": id, "body": "ada's secret"}]));
+    assert_eq!(
+        listed,
+        json!({"items": [{"id": id, "body": "ada's secret"}], "next": null})
+    );
     assert_eq!(
         app.call(DeleteNote::PATH, &[("id", &id)], &ada)
             .await
@@ -209,4 +212,63 @@ async fn the_notes_page_renders_a_users_notes_on_the_server(db: PgPool) {
         html.contains("rendered on the server"),
         "the note is in the server-rendered page"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_notes_list_comes_in_pages_of_100_newest_first(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let bob = app.sign_in_as("bob@example.com").await;
+    for n in 0..103 {
+        let response = app
+            .call(CreateNote::PATH, &[("body", &format!("note {n}"))], &ada)
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    app.call(CreateNote::PATH, &[("body", "bob's")], &bob).await;
+
+    let first: Value = app
+        .call(ListNotes::PATH, &[], &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 100);
+    assert_eq!(items[0]["body"], "note 102", "newest first");
+    let cursor = first["next"].as_str().expect("a cursor for the next page");
+    let second: Value = app
+        .call(ListNotes::PATH, &[("cursor", cursor)], &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rest: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|note| note["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, ["note 2", "note 1", "note 0"]);
+    assert_eq!(second["next"], Value::Null);
+
+    // A cursor of Ada's list shows Bob nothing of hers.
+    let bobs: Value = app
+        .call(ListNotes::PATH, &[("cursor", cursor)], &bob)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        bobs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["body"] == "bob's")
+    );
+    let response = app
+        .call(ListNotes::PATH, &[("cursor", "not-a-cursor")], &ada)
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(detail(response).await, "Invalid cursor.");
 }

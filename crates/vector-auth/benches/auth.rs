@@ -31,7 +31,10 @@ struct Setup {
 
 fn setup() -> Setup {
     let runtime = tokio::runtime::Runtime::new().expect("Tokio runtime");
-    let proxy = DevAuthProxy::start(env!("CARGO_BIN_EXE_dev-auth-proxy"), &[]);
+    let proxy = DevAuthProxy::start(
+        env!("CARGO_BIN_EXE_dev-auth-proxy"),
+        &[("DEV_AUTH_PROXY_AUDIENCE", "bench-app")],
+    );
     let database_url = std::env::var("DATABASE_URL").expect(
         "DATABASE_URL must point at a Postgres the benchmark may write to (scripts/bench sets it)",
     );
@@ -40,6 +43,7 @@ fn setup() -> Setup {
         ("LEPTOS_ENV", "PROD"),
         ("SECRET_KEY", SECRET_KEY),
         ("VECTOR_AUTH_PROXY_URL", proxy.url.as_str()),
+        ("VECTOR_AUTH_AUDIENCE", "bench-app"),
     ]);
     let (db, proxy_token) = runtime.block_on(async {
         let db = PgPool::connect(&database_url)

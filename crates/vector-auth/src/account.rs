@@ -8,9 +8,12 @@ use leptos_router::hooks::use_navigate;
 use super::components::{Avatar, RequireUser, load_for_user};
 use super::context::Auth;
 use super::hydrate::{self, with_refresh};
-use super::server_fns::{end_all_sessions, end_other_sessions, end_session, load_account};
+use super::server_fns::{
+    end_all_sessions, end_other_sessions, end_session, list_sessions, load_account,
+};
 use super::types::{ActivityEvent, SessionRecord};
 use vector_core::error::AppError;
+use vector_core::paging::Page;
 
 /// `/account`: the user's profile, their sessions with buttons to end them, and their recent activity. A
 /// signed-out visitor is sent to sign in first.
@@ -75,11 +78,24 @@ fn Profile() -> impl IntoView {
 
 #[component]
 fn Sessions(
-    sessions: Vec<SessionRecord>,
+    sessions: Page<SessionRecord>,
     end_one: Action<String, Result<(), AppError>>,
     end_others: Action<(), Result<usize, AppError>>,
 ) -> impl IntoView {
     let auth = Auth::get();
+    // The pages after the first, as "Show more" loads them.
+    let more = RwSignal::new(Vec::<SessionRecord>::new());
+    let next = RwSignal::new(sessions.next.clone());
+    let load_more = Action::new(|cursor: &String| {
+        let cursor = cursor.clone();
+        async move { with_refresh(|| list_sessions(Some(cursor.clone()))).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load_more.value().get() {
+            more.update(|items| items.extend(page.items));
+            next.set(page.next);
+        }
+    });
     let navigate = use_navigate();
     let end_all_error = RwSignal::new(None::<String>);
     // Everywhere, this browser included: sign out here and tell the other tabs, as "Sign out" does.
@@ -99,7 +115,9 @@ fn Sessions(
     let action_error = move || {
         let one = end_one.value().get().and_then(Result::err);
         let others = end_others.value().get().and_then(Result::err);
+        let more = load_more.value().get().and_then(Result::err);
         one.or(others)
+            .or(more)
             .map(|e| e.detail)
             .or_else(|| end_all_error.get())
     };
@@ -107,15 +125,22 @@ fn Sessions(
     view! {
         <section class="card">
             <h2>"Where you are signed in"</h2>
-            {if sessions.is_empty() {
+            {if sessions.items.is_empty() {
                 Either::Left(view! { <p class="status">"No sessions: in dev mode you are signed in without one."</p> })
             } else {
                 Either::Right(view! {
                     <ul class="sessions" data-testid="sessions">
-                        {sessions.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
+                        {sessions.items.into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
+                        {move || more.get().into_iter().map(|session| view! { <SessionItem session end_one/> }).collect_view()}
                     </ul>
                 })
             }}
+            <Show when=move || next.with(Option::is_some)>
+                <button class="button secondary small" disabled=load_more.pending()
+                    on:click=move |_| { if let Some(cursor) = next.get_untracked() { load_more.dispatch(cursor); } }>
+                    "Show more sessions"
+                </button>
+            </Show>
             {move || action_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             <div class="session-actions">
                 <button class="button secondary" on:click=move |_| { end_others.dispatch(()); } disabled=end_others.pending()>

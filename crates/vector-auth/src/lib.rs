@@ -3,8 +3,9 @@
 //!
 //! Pages use the [`prelude`]: `use vector_auth::prelude::*;` brings the components ([`RequireUser`],
 //! [`RequireEntitlement`](billing::RequireEntitlement)), the client calls ([`with_refresh`],
-//! [`load_for_user`]), the server-side checks ([`require_user`], [`require_entitlement`]) and
-//! [`AppError`](vector_core::AppError). The server (`vector-server`) mounts the REST routes, the CSRF check
+//! [`load_for_user`]), the server-side checks ([`require_user`], [`require_user_for_write`],
+//! [`require_entitlement`](billing::require_entitlement)), [`AppError`](vector_core::AppError), the field checks
+//! and lists in pages. The server (`vector-server`) mounts the REST routes, the CSRF check
 //! and the page refresh, and runs this crate's migrations ([`migrate`]) before the app's.
 //!
 //! - Shared by server and browser: the types that cross the wire (`types`), the server functions
@@ -58,19 +59,23 @@ pub use ssr::{
     AuthConfig, AuthError, AuthService, Client, CookieSettings, Credentials, CsrfGuard,
     CurrentUser, Deleted, JwksClient, NewSession, ProxyConfig, ProxyTokenVerifier, SecretKey,
     SignIn, Which, csrf_protect, migrate, migrator, refresh_before_render, require_current_user,
-    require_user, routes, session_cookies,
+    require_user, require_user_for_write, routes, session_cookies,
 };
 
 /// What a page of the app needs, in one line: `use vector_auth::prelude::*;`.
 ///
-/// Server-only items (`require_user`, `require_entitlement`, `CurrentUser`) are there in the server build
-/// only; a page uses them inside its server functions, whose bodies are left out of the browser build.
+/// Server-only items (`require_user`, `require_user_for_write`, `require_entitlement`, `CurrentUser`) are there
+/// in the server build only; a page uses them inside its server functions, whose bodies are left out of the
+/// browser build.
 pub mod prelude {
-    pub use crate::billing::RequireEntitlement;
+    pub use crate::billing::{PLATFORM, RequireEntitlement};
     pub use crate::{Auth, RequireUser, User, load_for_user, with_refresh};
     #[cfg(feature = "ssr")]
-    pub use crate::{CurrentUser, require_user};
+    pub use crate::{
+        CurrentUser, billing::require_entitlement, require_user, require_user_for_write,
+    };
     pub use vector_core::AppError;
     pub use vector_core::fields;
     pub use vector_core::http::set_page_status;
+    pub use vector_core::paging::{Cursor, PAGE_SIZE, Page};
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::types::{AccountOverview, AuthStatus, SessionInfo, SessionRecord};
 use vector_core::error::AppError;
+use vector_core::paging::Page;
 
 /// Exchanges a proxy token (from the sign-in callback) for a session.
 #[server]
@@ -43,11 +44,19 @@ pub async fn session_status() -> Result<AuthStatus, AppError> {
     Ok(request.status().await?)
 }
 
-/// The signed-in user's live sessions (theirs only), the one asking marked current.
+/// A page of the signed-in user's live sessions (theirs only), the most recently used first, the one asking
+/// marked current.
 #[server]
-pub async fn list_sessions() -> Result<Vec<SessionRecord>, AppError> {
+pub async fn list_sessions(
+    /// Where the page starts: the `next` of the page before; none for the first.
+    cursor: Option<String>,
+) -> Result<Page<SessionRecord>, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
-    Ok(request.sessions().await?)
+    let cursor = cursor
+        .as_deref()
+        .map(vector_core::paging::Cursor::parse)
+        .transpose()?;
+    Ok(request.sessions(cursor).await?)
 }
 
 /// Ends one of the user's sessions: its access tokens are refused at once, on every instance within seconds.
@@ -81,12 +90,12 @@ pub async fn end_all_sessions() -> Result<usize, AppError> {
     Ok(request.end_sessions(Some(super::ssr::Which::All)).await?)
 }
 
-/// The account page's data in one call: the user's live sessions and their last 20 events.
+/// The account page's data in one call: the first page of the user's live sessions and their last 20 events.
 #[server]
 pub async fn load_account() -> Result<AccountOverview, AppError> {
     let request = super::ssr::RequestAuth::from_context().await?;
     Ok(AccountOverview {
-        sessions: request.sessions().await?,
+        sessions: request.sessions(None).await?,
         activity: request.activity().await?,
     })
 }

@@ -47,8 +47,8 @@ pub struct AuthStatus {
 /// What the account page shows: the user's live sessions and their recent activity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOverview {
-    /// The user's live sessions.
-    pub sessions: Vec<SessionRecord>,
+    /// The first page of the user's live sessions (`list_sessions` gives the next).
+    pub sessions: vector_core::paging::Page<SessionRecord>,
     /// The last 20 events, newest first.
     pub activity: Vec<ActivityEvent>,
 }

@@ -40,7 +40,9 @@ impl TrustedProxies {
         Ok(Self { nets })
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
         self.nets.iter().any(|net| net.contains(&ip))
     }
 
@@ -60,7 +62,7 @@ impl TrustedProxies {
             .collect::<Vec<_>>();
         let mut client = peer;
         for entry in forwarded.iter().rev() {
-            match IpAddr::from_str(entry) {
+            match parse_entry(entry) {
                 Ok(ip) => {
                     client = canonical(ip);
                     if !self.trusts(client) {
@@ -73,6 +75,21 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// An `X-Forwarded-For` entry: an address, or (as some load balancers write) an address and a port:
+/// `203.0.113.9:5000`, `[2001:db8::7]:443`, `[2001:db8::7]`.
+fn parse_entry(entry: &str) -> Result<IpAddr, std::net::AddrParseError> {
+    if let Ok(ip) = IpAddr::from_str(entry) {
+        return Ok(ip);
+    }
+    if let Some(bracketed) = entry
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        return IpAddr::from_str(bracketed);
+    }
+    std::net::SocketAddr::from_str(entry).map(|addr| addr.ip())
 }
 
 /// IPv4 addresses seen through an IPv6 socket (`::ffff:a.b.c.d`) as the IPv4 address they are.
@@ -144,6 +161,32 @@ mod tests {
             ip("203.0.113.9"),
             "IPv4 through an IPv6 socket"
         );
+    }
+
+    #[test]
+    fn entries_with_a_port_name_their_address() {
+        // Some load balancers write the client's port too: each client keeps a bucket of its own.
+        let trusted = proxies("10.0.0.0/8");
+        for (entry, client) in [
+            ("203.0.113.9:5000", "203.0.113.9"),
+            ("[2001:db8::7]:443", "2001:db8::7"),
+            ("[2001:db8::8]", "2001:db8::8"),
+            ("10.0.0.3:80, 198.51.100.4:61000", "198.51.100.4"),
+        ] {
+            assert_eq!(
+                trusted.client_ip(ip("10.0.0.1"), &forwarded(&[entry])),
+                ip(client),
+                "{entry}"
+            );
+        }
+        // The chain still ends at an entry that is no address, with or without a port.
+        for garbled in ["203.0.113.9, host:80", "203.0.113.9, 198.51.100.4:x"] {
+            assert_eq!(
+                trusted.client_ip(ip("10.0.0.1"), &forwarded(&[garbled])),
+                ip("10.0.0.1"),
+                "{garbled}"
+            );
+        }
     }
 
     #[test]

@@ -20,9 +20,6 @@ fn internal_status() -> u16 {
     500
 }
 
-/// How tower-http's body timeout (set by the router) shows in the message of a body that could not be read.
-const BODY_TIMEOUT_MESSAGE: &str = "data was not received within the designated timeout";
-
 impl AppError {
     /// An error answering `status`.
     pub fn new(status: u16, detail: impl Into<String>) -> Self {
@@ -61,16 +58,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
                 Self::bad_request(format!("Invalid arguments: {detail}"))
             }
-            // On the server: the request body could not be read (in the browser: the response).
+            // On the server: the request body could not be read (in the browser: the response). Its size and
+            // its pace were checked when it was read (vector-server's accept loop: 413, 408).
             ServerFnErrorErr::Deserialization(detail) if cfg!(feature = "ssr") => {
-                // axum's limit on what a request body may hold (`DefaultBodyLimit`, set by the router).
-                if detail.contains("length limit exceeded") {
-                    Self::new(413, "The request body is too large.")
-                } else if detail.contains(BODY_TIMEOUT_MESSAGE) {
-                    Self::new(408, "The request body did not arrive in time.")
-                } else {
-                    Self::bad_request(format!("Invalid request body: {detail}"))
-                }
+                Self::bad_request(format!("Invalid request body: {detail}"))
             }
             // Status 0: the request never got an answer.
             ServerFnErrorErr::Request(_) => {

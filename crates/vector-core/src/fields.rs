@@ -87,19 +87,30 @@ mod checks {
                 "{label} must be a date and time, such as 2026-12-01T09:30."
             ))
         };
-        if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
-            return Ok(at);
-        }
-        let format = match value.len() {
-            16 => "[year]-[month]-[day]T[hour]:[minute]",
-            19 => "[year]-[month]-[day]T[hour]:[minute]:[second]",
-            _ => return Err(refused()),
+        let at = match OffsetDateTime::parse(value, &Rfc3339) {
+            Ok(at) => at,
+            Err(_) => {
+                let format = match value.len() {
+                    16 => "[year]-[month]-[day]T[hour]:[minute]",
+                    19 => "[year]-[month]-[day]T[hour]:[minute]:[second]",
+                    _ => return Err(refused()),
+                };
+                let format = format_description::parse_borrowed::<1>(format)
+                    .map_err(|_| AppError::internal())?;
+                PrimitiveDateTime::parse(value, &format)
+                    .map(PrimitiveDateTime::assume_utc)
+                    .map_err(|_| refused())?
+            }
         };
-        let format =
-            format_description::parse_borrowed::<1>(format).map_err(|_| AppError::internal())?;
-        PrimitiveDateTime::parse(value, &format)
-            .map(PrimitiveDateTime::assume_utc)
-            .map_err(|_| refused())
+        // Stored and sent in UTC: a time valid where it was written may fall outside years 1 to 9999 there,
+        // which the database's encoder cannot take.
+        at.checked_to_offset(time::UtcOffset::UTC)
+            .filter(|utc| (1..=9999).contains(&utc.year()))
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "{label} must be between the years 1 and 9999 (UTC)."
+                ))
+            })
     }
 
     /// How a stored date and time crosses the wire: UTC, RFC 3339.
@@ -180,6 +191,16 @@ mod tests {
         let at = datetime("Due", "2026-12-01T10:30:00+01:00").unwrap();
         assert_eq!(datetime_to_string(at), "2026-12-01T09:30:00Z");
         assert!(datetime("Due", "2026-12-01T09:30:15").is_ok());
+        // Past year 9999 in UTC (or before year 1), though valid where it was written: the database's encoder
+        // cannot take it, so it is refused here.
+        for out_of_range in ["9999-12-31T23:59:00-01:00", "0001-01-01T00:30:00+01:00"] {
+            assert_eq!(
+                datetime("Due", out_of_range).unwrap_err().detail,
+                "Due must be between the years 1 and 9999 (UTC).",
+                "{out_of_range}"
+            );
+        }
+        assert!(datetime("Due", "9999-12-31T23:59:00+01:00").is_ok());
         for bad in ["", "tomorrow", "2026-13-01T09:30", "2026-12-01"] {
             assert_eq!(
                 datetime("Due", bad).unwrap_err().detail,

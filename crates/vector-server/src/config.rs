@@ -9,6 +9,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use vector_auth::AuthConfig;
 use vector_auth::billing::BillingConfig;
+use vector_core::client_ip::TrustedProxies;
 use vector_core::env::{ConfigError, Env, database_url};
 
 /// The platform's configuration: the database, the server's limits, sign-in and billing.
@@ -43,7 +44,8 @@ pub struct ServerLimits {
     pub keep_alive_timeout: Duration,
     /// The longest pause while a request body arrives (answer: 408).
     pub body_read_timeout: Duration,
-    /// The longest a request may take until its response starts (answer: 503).
+    /// The longest a request may take to arrive (its body; answer 408), and then until its response starts
+    /// (answer: 503).
     pub request_timeout: Duration,
     /// Requests served at once; more are turned away with 503 rather than queued.
     pub max_concurrent_requests: usize,
@@ -51,6 +53,11 @@ pub struct ServerLimits {
     pub max_header_bytes: usize,
     /// On SIGTERM or Ctrl-C: how long requests in progress may take to finish before their connections are cut.
     pub shutdown_timeout: Duration,
+    /// Connections one client address may hold open at once (0: no limit); more are closed at once.
+    pub max_connections_per_client: usize,
+    /// Peers whose connections are not counted per address: the load balancers in front
+    /// (`TRUSTED_PROXIES`), which carry many clients each.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServerLimits {
@@ -65,6 +72,12 @@ impl ServerLimits {
             // Below 8 KiB, the headers and cookies of ordinary browsers may not fit.
             max_header_bytes: env.number("MAX_HEADER_BYTES", 16_384, 8_192..=1_048_576)? as usize,
             shutdown_timeout: env.seconds("SHUTDOWN_TIMEOUT_SECONDS", 25, 1..=3_600)?,
+            max_connections_per_client: env.number(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                128,
+                0..=100_000,
+            )? as usize,
+            trusted_proxies: TrustedProxies::from_env(env)?,
         })
     }
 }
@@ -246,6 +259,7 @@ mod tests {
         assert_eq!(limits.max_concurrent_requests, 512);
         assert_eq!(limits.max_header_bytes, 16_384);
         assert_eq!(limits.shutdown_timeout, Duration::from_secs(25));
+        assert_eq!(limits.max_connections_per_client, 128);
         for (name, value) in [
             ("HEADER_READ_TIMEOUT_SECONDS", "0"),
             ("KEEP_ALIVE_TIMEOUT_SECONDS", "3601"),

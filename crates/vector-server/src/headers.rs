@@ -1,7 +1,8 @@
 //! Headers every response carries: no MIME sniffing, a referrer policy, a Content-Security-Policy, HSTS
 //! when the cookies are Secure (the app is served over https), and `Cache-Control: private, no-store` on
-//! everything personal (pages, `/api/accounts/*`, any response that sets cookies). Static files keep their
-//! own caching.
+//! everything that may be personal (pages, every `/api/` answer but the health checks, server functions GET
+//! or POST included, and any response that sets cookies), so no shared cache keeps a user's data. Static files
+//! keep their own caching.
 //!
 //! A rendered page's CSP allows only scripts that carry the page's nonce (Leptos' hydration scripts get it
 //! from the context) and what they load (`'strict-dynamic'`), so no inline script an attacker slips into
@@ -75,13 +76,14 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
-    let account_api = request.uri().path().starts_with("/api/accounts/");
+    let path = request.uri().path();
+    let api = path.starts_with("/api/") && !path.starts_with("/api/health");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let page = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    let personal = page || account_api || headers.contains_key(header::SET_COOKIE);
+    let personal = page || api || headers.contains_key(header::SET_COOKIE);
     if personal {
         headers.insert(header::CACHE_CONTROL, PRIVATE);
     }

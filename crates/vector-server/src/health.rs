@@ -24,12 +24,18 @@ async fn health(State(db): State<sqlx::PgPool>) -> Result<Json<Value>, AppError>
     Ok(Json(json!({"status": "ok"})))
 }
 
-/// Readiness, for a load balancer or orchestrator to send traffic: the database answers and, when an auth
-/// proxy is configured, its keys have been fetched (the warm-up at start); 503 until then.
+/// Readiness, for a load balancer or orchestrator to send traffic: the database answers, this instance knows
+/// which sessions ended lately (its first catch-up), and, when an auth proxy is configured, its keys have been
+/// fetched (the warm-up at start); 503 until then.
 async fn ready(State(platform): State<Platform>) -> Result<Json<Value>, AppError> {
     if !platform.auth.is_ready().await {
         return Err(AppError::unavailable(
             "Not ready: the auth proxy's keys are not loaded yet.",
+        ));
+    }
+    if !platform.auth.knows_ended_sessions() {
+        return Err(AppError::unavailable(
+            "Not ready: the ended sessions are not known yet.",
         ));
     }
     ping_database(&platform.db).await?;

@@ -2,13 +2,13 @@
 //! and static files, and the middleware every request passes through.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use leptos::config::LeptosOptions;
 use leptos::prelude::{IntoView, provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context};
 use tower::ServiceBuilder;
 use tower_cookies::CookieManagerLayer;
+use tower_http::catch_panic::CatchPanicLayer;
 use vector_auth::billing;
 use vector_core::error::server_fn_error_status;
 
@@ -17,9 +17,6 @@ use crate::headers::{SecurityHeaders, security_headers};
 use crate::health;
 use crate::platform::Platform;
 use crate::request_log::{log_requests, tag_route};
-
-/// The largest request body a server function reads; more answers 413.
-const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 
 /// The router of an app whose pages are `page_routes`, rendered by `shell`, with its state `app_state`
 /// and its REST routes `api`.
@@ -55,8 +52,6 @@ where
     let middleware = ServiceBuilder::new()
         // First, so that its line covers everything below, and what they log carries the request id.
         .layer(from_fn(log_requests))
-        // Server functions read at most this much (the exchange sets a smaller limit of its own).
-        .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(from_fn_with_state(security, security_headers))
         .layer(CookieManagerLayer::new())
         .layer(from_fn_with_state(
@@ -67,7 +62,11 @@ where
             platform.auth.clone(),
             vector_auth::refresh_before_render,
         ))
-        .layer(map_response(server_fn_error_status));
+        .layer(map_response(server_fn_error_status))
+        // Innermost: a handler that panics answers a logged 500 that passes through everything above, rather
+        // than a dropped connection.
+        .map_response(|response: axum::http::Response<_>| response.map(axum::body::Body::new))
+        .layer(CatchPanicLayer::custom(panic_response));
     // Pages, server functions and the other static files, compressed when large. Not the REST routes: their
     // answers are a few hundred bytes, and the layer alone cost `/me` several percent of its throughput.
     let render = shell.clone();
@@ -92,4 +91,16 @@ where
     // Around the router once, not on each of its routes (`Router::layer`): the middleware clones what it
     // wraps on every request, and a route wrapped in every layer is a chain of boxed services to clone.
     Router::new().fallback_service(middleware.service(routes))
+}
+
+/// A handler's panic, as the client sees it: 500 and the JSON every error has, the panic's message in the log
+/// only.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a handler panicked");
+    axum::response::IntoResponse::into_response(vector_core::AppError::internal())
 }

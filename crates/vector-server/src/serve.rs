@@ -1,11 +1,14 @@
 //! The accept loop: HTTP/1.1 on a TCP listener (as `axum::serve` without its `http2` feature), with the
 //! limits `axum::serve` lacks. HTTP/2 and TLS belong to the load balancer in front.
 //!
-//! Each request is turned away with 503 at once when `MAX_CONCURRENT_REQUESTS` are already being served,
-//! gets 503 when it takes longer than the request timeout, and has its body cut off (408) when the body
-//! pauses longer than the body timeout. These sit here, around the router, rather than as router layers:
-//! every layer of the router is cloned for each request, and the concurrency count has to be one for
-//! the whole server, not one per route.
+//! A request's body is read in full first (at most `MAX_BODY_BYTES`, else 413), holding no permit: it is cut
+//! off (408) when it pauses longer than the body timeout or takes longer than the request timeout in all, and
+//! a client that sends it slowly keeps busy only its own connection. Then the request is turned away with 503
+//! at once when `MAX_CONCURRENT_REQUESTS` are already being served, and gets 503 when it takes longer than the
+//! request timeout. One client address holds at most `MAX_CONNECTIONS_PER_CLIENT` connections (trusted
+//! proxies, which carry many clients, are not counted); past it, a new connection is closed at once. These sit
+//! here, around the router, rather than as router layers: every layer of the router is cloned for each
+//! request, and the counts have to be one for the whole server, not one per route.
 //!
 //! Each connection has a clock, as Go's `net/http` does: while it waits for a request it may stay idle for
 //! the keep-alive timeout; from the first byte of a request its headers must be complete within the
@@ -13,9 +16,10 @@
 //! On shutdown the listener closes, idle connections close at once, requests in progress get the
 //! shutdown timeout to finish, and whatever is left is cut.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -39,6 +43,11 @@ use tower_http::timeout::TimeoutBody;
 
 use crate::config::ServerLimits;
 use vector_core::AppError;
+use vector_core::error::is_body_timeout;
+
+/// The largest request body read: what server functions may send (the sign-in's own limit is smaller). A
+/// larger one answers 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains the connections within
 /// `limits.shutdown_timeout`.
@@ -58,6 +67,7 @@ pub async fn serve(
     let builder = Arc::new(builder);
     let requests = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let limits = Arc::new(limits);
+    let per_client = ConnectionsPerClient::new(limits.max_connections_per_client);
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
 
@@ -66,7 +76,20 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(
+                    let counted = if limits.trusted_proxies.trusts(peer.ip()) {
+                        None
+                    } else {
+                        match per_client.open(peer.ip()) {
+                            Some(counted) => Some(counted),
+                            // Closed at once: it holds nothing.
+                            None => {
+                                metrics::counter!("http_connections_refused_total").increment(1);
+                                tracing::debug!(%peer, "too many connections from one address: closing a new one");
+                                continue;
+                            }
+                        }
+                    };
+                    let connection = serve_connection(
                         stream,
                         peer,
                         router.clone(),
@@ -74,7 +97,11 @@ pub async fn serve(
                         limits.clone(),
                         requests.clone(),
                         stopped.clone(),
-                    ));
+                    );
+                    connections.spawn(async move {
+                        connection.await;
+                        drop(counted);
+                    });
                 }
                 // Out of file descriptors, or a connection reset before it was accepted: keep serving.
                 Err(error) => {
@@ -182,22 +209,106 @@ async fn serve_connection(
     }
 }
 
-/// One request through the router, within the request limits.
+/// One request through the router, within the request limits: its body read first, then a permit taken.
 async fn serve_request(
     request: Request<Incoming>,
     router: Router,
     limits: Arc<ServerLimits>,
     requests: Arc<Semaphore>,
 ) -> Response {
+    let request = match read_body(request, &limits).await {
+        Ok(request) => request,
+        Err(refused) => return refused.into_response(),
+    };
     let Ok(_permit) = requests.try_acquire_owned() else {
         let error = AppError::unavailable("The server is busy. Try again shortly.");
         return ([(RETRY_AFTER, "1")], error).into_response();
     };
-    let request = request.map(|body| Body::new(TimeoutBody::new(limits.body_read_timeout, body)));
     match tokio::time::timeout(limits.request_timeout, router.oneshot(request)).await {
         Ok(Ok(response)) => response,
         Ok(Err(infallible)) => match infallible {},
         Err(_) => AppError::unavailable("The server took too long to answer.").into_response(),
+    }
+}
+
+/// The request with its body read in full: 413 past `MAX_BODY_BYTES`, 408 when it pauses longer than the body
+/// timeout or takes longer than the request timeout, 400 when the client broke it off.
+async fn read_body(request: Request<Incoming>, limits: &ServerLimits) -> Result<Request, AppError> {
+    let (parts, body) = request.into_parts();
+    let body = Body::new(TimeoutBody::new(limits.body_read_timeout, body));
+    let read = tokio::time::timeout(
+        limits.request_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    );
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) if is_body_timeout(&error) => return Err(body_timeout()),
+        Ok(Err(error)) if is_length_limit(&error) => {
+            return Err(AppError::new(413, "The request body is too large."));
+        }
+        Ok(Err(_)) => return Err(AppError::bad_request("The request body could not be read.")),
+        Err(_) => return Err(body_timeout()),
+    };
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn body_timeout() -> AppError {
+    AppError::new(408, "The request body did not arrive in time.")
+}
+
+/// Whether a body could not be read because it is larger than the limit.
+fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source())
+        .any(|e| e.is::<http_body_util::LengthLimitError>())
+}
+
+/// How many connections each client address holds open, against `MAX_CONNECTIONS_PER_CLIENT`.
+#[derive(Clone)]
+struct ConnectionsPerClient {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl ConnectionsPerClient {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            open: Arc::default(),
+        }
+    }
+
+    /// Counts a new connection from `ip`, until the guard is dropped; `None` when the address holds its
+    /// maximum already (never when the maximum is 0: no limit).
+    fn open(&self, ip: IpAddr) -> Option<OpenConnection> {
+        let ip = ip.to_canonical();
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(ip).or_default();
+        if self.max != 0 && *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(OpenConnection {
+            clients: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One counted connection; dropping it uncounts it.
+struct OpenConnection {
+    clients: ConnectionsPerClient,
+    ip: IpAddr,
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        let mut open = self.clients.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
     }
 }
 

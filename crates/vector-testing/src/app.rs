@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 use serde_json::{Value, json};
@@ -68,14 +69,16 @@ pub async fn spawn_with<S: Clone + Send + Sync + 'static>(
     app
 }
 
-/// The settings every test app starts from. The sign-in rate limit is off (every test client is one
-/// address); the tests of the limit turn it on.
+/// The settings every test app starts from. The rate limits are off (every test client is one address, and
+/// tests sign in and write far faster than people do); the tests of the limits turn them on.
 pub fn base_env() -> Env {
     Env::from_pairs([
         ("DATABASE_URL", "postgres://unused@127.0.0.1:1/unused"),
         ("LEPTOS_ENV", "DEV"),
         ("SECRET_KEY", SECRET_KEY),
         ("AUTH_RATE_LIMIT_PER_MINUTE", "0"),
+        ("SIGN_INS_PER_USER_PER_MINUTE", "0"),
+        ("WRITES_PER_USER_PER_MINUTE", "0"),
     ])
 }
 
@@ -122,8 +125,13 @@ impl TestApp {
             .build();
         let limits = config.server.clone();
         let platform = Platform::new(config, db.clone(), leptos_options);
-        // As the server does: learn of sessions ended on other instances.
+        // As the server does: learn of sessions ended on other instances. Served once it knows them, as the
+        // server is ready once it does.
         let watching = tokio::spawn(platform.auth.clone().watch_ended_sessions());
+        let started = std::time::Instant::now();
+        while !platform.auth.knows_ended_sessions() && started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

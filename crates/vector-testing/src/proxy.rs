@@ -171,9 +171,11 @@ impl TestProxy {
     }
 }
 
-/// The proxy's claims for `email`, expiring in an hour, merged with `extra` (a `null` removes a claim).
+/// The proxy's claims for `email`, expiring in an hour, merged with `extra` (a `null` removes a claim). Each
+/// token has a `jti` of its own, so two minted in the same second differ, as a proxy's do.
 pub fn claims(email: &str, extra: Value) -> Value {
     let mut claims = json!({
+        "jti": uuid::Uuid::new_v4().to_string(),
         "email": email,
         "user_id": format!("uga-{email}"),
         "first_name": "Ada",

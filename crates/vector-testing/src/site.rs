@@ -145,19 +145,48 @@ pub async fn list_notes() -> Result<Vec<String>, AppError> {
     Ok(notes)
 }
 
-/// Adds a note (at most 1000 characters) for the signed-in user.
+/// Adds a note (at most 1000 characters) for the signed-in user: a write, counted against their budget.
 #[server]
 pub async fn create_note(
     /// The note's text.
     body: String,
 ) -> Result<(), AppError> {
     let db = vector_server::from_context::<SiteState>()?.db;
-    let user = require_user().await?;
+    let user = require_user_for_write().await?;
     let body = fields::text("A note", &body, 1000)?;
     sqlx::query("INSERT INTO site_notes (user_id, body) VALUES ($1::uuid, $2)")
         .bind(&user.id)
         .bind(&body)
         .execute(&db)
         .await?;
+    Ok(())
+}
+
+/// The signed-in user's email, by GET: the kind of answer a shared cache would keep if let.
+#[server(input = leptos::server_fn::codec::GetUrl)]
+pub async fn who_am_i() -> Result<String, AppError> {
+    Ok(require_user().await?.email)
+}
+
+/// Panics, as a bug would: the server must answer 500 and keep serving.
+#[server]
+pub async fn panic_on_purpose() -> Result<(), AppError> {
+    panic!("a bug in a server function");
+}
+
+/// What only subscribers get: the server checks the entitlement itself, whatever the page shows.
+#[server]
+pub async fn members_content() -> Result<String, AppError> {
+    require_entitlement(PLATFORM).await?;
+    Ok("What subscribers get.".to_owned())
+}
+
+/// Answers after `millis` milliseconds (at most ten seconds): a request that takes its time being served.
+#[server]
+pub async fn take_your_time(
+    /// How long to take.
+    millis: u64,
+) -> Result<(), AppError> {
+    tokio::time::sleep(std::time::Duration::from_millis(millis.min(10_000))).await;
     Ok(())
 }

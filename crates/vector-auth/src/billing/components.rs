@@ -10,6 +10,9 @@ use crate::{Auth, RequireUser, with_refresh};
 /// Renders `children` for a signed-in user whose entitlement `kind` (default `platform`: access to the app) is
 /// allowed; otherwise says so, with Vector's link to get access when it sent one. It signs the visitor in
 /// first, as `RequireUser` does: use it in place of `RequireUser`, not inside it.
+///
+/// It only decides what the page shows: a server function that serves what subscribers get must check on
+/// the server too, with `require_entitlement`.
 #[component]
 pub fn RequireEntitlement(
     #[prop(into, default = PLATFORM.into())] kind: String,
@@ -34,7 +37,7 @@ pub fn RequireEntitlement(
         <RequireUser>
             <Transition fallback=|| view! { <p class="status">"Checking your access…"</p> }>
                 {move || entitlements.get().map(|result| match result {
-                    Ok(Some(answer)) if allows(&answer, &kind.read_value()) => {
+                    Ok(Some(answer)) if answer.allows(&kind.read_value()) => {
                         EitherOf4::A(children.read_value()())
                     }
                     Ok(Some(answer)) => EitherOf4::B(view! { <NotEntitled answer kind=kind.get_value()/> }),
@@ -46,12 +49,6 @@ pub fn RequireEntitlement(
             </Transition>
         </RequireUser>
     }
-}
-
-fn allows(answer: &Entitlements, kind: &str) -> bool {
-    answer
-        .get(kind)
-        .is_some_and(|entitlement| entitlement.allowed)
 }
 
 #[component]

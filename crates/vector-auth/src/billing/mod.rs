@@ -20,5 +20,6 @@ pub use types::{Entitlement, Entitlements, EntitlementsCache, PLATFORM};
 
 #[cfg(feature = "ssr")]
 pub use ssr::{
-    BillingConfig, EntitlementsAnswer, EntitlementsService, Fallback, VectorApi, routes,
+    BillingConfig, EntitlementsAnswer, EntitlementsService, Fallback, VectorApi,
+    require_entitlement, routes,
 };

@@ -48,6 +48,12 @@ impl Entitlements {
         self.entitlements.iter().find(|e| e.kind == kind)
     }
 
+    /// Whether the entitlement of this kind is there and allowed.
+    pub fn allows(&self, kind: &str) -> bool {
+        self.get(kind)
+            .is_some_and(|entitlement| entitlement.allowed)
+    }
+
     /// Whether this answer is the server's fallback rather than Vector's: billing not configured, a user
     /// without a Vector id, or Vector could not be asked.
     pub fn is_fallback(&self) -> bool {

@@ -100,11 +100,11 @@ async fn run(args: &[String]) -> Result<(), Failure> {
                 .map_err(failed)?;
             let state = if active { "active" } else { "deactivated" };
             match (changed, active) {
-                (false, _) => println!("{} was already {state}", user.email),
-                (true, true) => println!("{} is active again", user.email),
+                (false, _) => println!("{} was already {state}", printable(&user.email)),
+                (true, true) => println!("{} is active again", printable(&user.email)),
                 (true, false) => println!(
                     "{} is deactivated; {ended} session{} ended",
-                    user.email,
+                    printable(&user.email),
                     plural(ended)
                 ),
             }
@@ -112,7 +112,11 @@ async fn run(args: &[String]) -> Result<(), Failure> {
         Command::EndSessions(who) => {
             let user = find(&db, who).await?;
             let ended = admin::end_sessions(&db, user.id).await.map_err(failed)?;
-            println!("{}: {ended} session{} ended", user.email, plural(ended));
+            println!(
+                "{}: {ended} session{} ended",
+                printable(&user.email),
+                plural(ended)
+            );
         }
         Command::Events(who, count) => {
             let user = find(&db, who).await?;
@@ -133,7 +137,7 @@ async fn run(args: &[String]) -> Result<(), Failure> {
                 "{} event{} of {}",
                 events.len(),
                 plural(events.len()),
-                user.email
+                printable(&user.email)
             );
         }
     }
@@ -212,9 +216,26 @@ fn minutes(at: time::OffsetDateTime) -> String {
     )
 }
 
-/// Columns padded to their widest cell, with a header and a rule.
+/// Text as it came from the proxy or a browser (names, emails, user agents), made safe for a terminal: control
+/// characters are written as escapes (`\u{1b}`), so a name holding escape codes cannot clear the operator's
+/// screen or rewrite what it shows.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Columns padded to their widest cell, with a header and a rule; every cell made printable.
 fn print_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
-    let rows: Vec<Vec<String>> = rows.collect();
+    let rows: Vec<Vec<String>> = rows
+        .map(|row| row.iter().map(|cell| printable(cell)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -9,7 +9,8 @@
 //! the user in `X-Vector-UGA-User-Id` (with `X-UGA-Api-Token` checked), allowed or not as the sign-in form
 //! chose for that user; a refused answer links to `/billing/subscribe`, where the user can subscribe.
 //!
-//! Settings (environment): DEV_AUTH_PROXY_ADDR (127.0.0.1:3900), DEV_AUTH_PROXY_TOKEN_LIFETIME (seconds, 3600),
+//! Settings (environment): DEV_AUTH_PROXY_ADDR (127.0.0.1:3900), DEV_AUTH_PROXY_AUDIENCE (the `aud` its tokens
+//! carry, as VECTOR_AUTH_AUDIENCE expects; none when unset), DEV_AUTH_PROXY_TOKEN_LIFETIME (seconds, 3600),
 //! DEV_AUTH_PROXY_OLD_KEY_SECONDS (how long a rotated-out key stays published, 600), DEV_AUTH_PROXY_API_TOKEN
 //! (the billing API's token, dev-api-token), DEV_AUTH_PROXY_ENTITLEMENTS (allow or deny: the form's default).
 
@@ -64,6 +65,8 @@ struct Proxy {
     /// The signing key first, then retired ones.
     keys: Mutex<Vec<Key>>,
     token_lifetime: u64,
+    /// The `aud` claim of its tokens.
+    audience: Option<String>,
     old_key_lifetime: Duration,
     /// Where browsers reach this proxy, for the links it gives out.
     public_url: String,
@@ -142,6 +145,9 @@ async fn run() -> Result<(), String> {
     let proxy = Arc::new(Proxy {
         keys: Mutex::new(vec![Key::generate()]),
         token_lifetime: setting("DEV_AUTH_PROXY_TOKEN_LIFETIME", 3600)?,
+        audience: std::env::var("DEV_AUTH_PROXY_AUDIENCE")
+            .ok()
+            .filter(|a| !a.trim().is_empty()),
         old_key_lifetime: Duration::from_secs(setting("DEV_AUTH_PROXY_OLD_KEY_SECONDS", 600)?),
         public_url: format!("http://{addr}"),
         billing: Billing {
@@ -302,7 +308,8 @@ async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Resp
         Some("none") => proxy.billing.set_subscribed(&user_id, false),
         _ => {}
     }
-    let claims = json!({
+    let mut claims = json!({
+        "jti": uuid::Uuid::new_v4().to_string(),
         "email": email,
         "user_id": user_id,
         "first_name": form.first_name.trim(),
@@ -311,6 +318,9 @@ async fn login(State(proxy): State<Shared>, Form(form): Form<LoginForm>) -> Resp
         "iat": now,
         "exp": now + proxy.token_lifetime,
     });
+    if let Some(audience) = &proxy.audience {
+        claims["aud"] = json!(audience);
+    }
     let token = {
         let keys = proxy.keys.lock().unwrap();
         let mut header = Header::new(Algorithm::RS256);

@@ -37,6 +37,15 @@ pub struct AuthConfig {
     pub session_max_age: Duration,
     /// Sign-ins and refreshes allowed per client address and minute, on each instance; 0 turns it off.
     pub rate_limit_per_minute: u32,
+    /// Sign-ins allowed per account (email) and minute, on each instance; 0 turns it off. With
+    /// `max_sessions_per_user`, it bounds how many sessions one user can end within an access-token lifetime,
+    /// and so how much of the ended-sessions memory one user can take.
+    pub sign_ins_per_user_per_minute: u32,
+    /// The most live sessions a user keeps: a sign-in past it ends the least recently used.
+    pub max_sessions_per_user: u32,
+    /// Writes through server functions (`require_user_for_write`) allowed per user and minute, on each
+    /// instance; 0 turns it off.
+    pub writes_per_user_per_minute: u32,
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     /// How long the proxy's keys are used before they are fetched again.
@@ -245,6 +254,17 @@ impl AuthConfig {
             session_max_age: env.seconds("SESSION_MAX_AGE", 2_592_000, 1..=MAX_REFRESH_SECONDS)?,
             rate_limit_per_minute: env.number("AUTH_RATE_LIMIT_PER_MINUTE", 60, 0..=100_000)?
                 as u32,
+            sign_ins_per_user_per_minute: env.number(
+                "SIGN_INS_PER_USER_PER_MINUTE",
+                20,
+                0..=100_000,
+            )? as u32,
+            max_sessions_per_user: env.number("MAX_SESSIONS_PER_USER", 50, 1..=10_000)? as u32,
+            writes_per_user_per_minute: env.number(
+                "WRITES_PER_USER_PER_MINUTE",
+                120,
+                0..=100_000,
+            )? as u32,
             trusted_proxies: TrustedProxies::from_env(env)?,
             jwks_cache_ttl: env.seconds("JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
             jwks_refetch_cooldown: env.seconds("JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
@@ -283,11 +303,22 @@ impl ProxyConfig {
                 .to_string(),
             None => format!("{base}/login"),
         };
+        let audience = env.get("VECTOR_AUTH_AUDIENCE").map(str::to_owned);
+        // Without an audience, a token the proxy issued for any other Vector app signs in here: in production
+        // only when that is said to be intended.
+        if production && audience.is_none() && !env.bool("VECTOR_AUTH_ANY_AUDIENCE", false)? {
+            return Err(ConfigError::Missing {
+                variable: "VECTOR_AUTH_AUDIENCE".into(),
+                expected: "this app's audience at Vector's auth proxy, so that tokens issued for other Vector \
+                           apps are refused (or VECTOR_AUTH_ANY_AUDIENCE=true to accept them)"
+                    .into(),
+            });
+        }
         Ok(Some(Self {
             jwks_url,
             login_url,
             issuer: env.get("VECTOR_AUTH_ISSUER").map(str::to_owned),
-            audience: env.get("VECTOR_AUTH_AUDIENCE").map(str::to_owned),
+            audience,
         }))
     }
 }
@@ -470,6 +501,7 @@ mod tests {
     fn production_defaults_are_secure_and_partitioned() {
         let env = Env::from_pairs([
             ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com/"),
+            ("VECTOR_AUTH_AUDIENCE", "my-app"),
             ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
         ]);
         let config = AuthConfig::from_env(&env, true).unwrap();
@@ -498,7 +530,10 @@ mod tests {
 
     #[test]
     fn secret_key_is_required_in_production_and_never_echoed() {
-        let env = Env::from_pairs([("VECTOR_AUTH_PROXY_URL", "https://auth.example.com")]);
+        let env = Env::from_pairs([
+            ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
+            ("VECTOR_AUTH_AUDIENCE", "my-app"),
+        ]);
         let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
         assert!(err.starts_with("SECRET_KEY is not set"), "{err}");
         let err = AuthConfig::from_env(&env.with("SECRET_KEY", "short-secret"), true)
@@ -641,7 +676,12 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-        let plain = Env::from_pairs([secret, ("VECTOR_AUTH_PROXY_URL", "http://auth.example.com")]);
+        let audience = ("VECTOR_AUTH_AUDIENCE", "my-app");
+        let plain = Env::from_pairs([
+            secret,
+            audience,
+            ("VECTOR_AUTH_PROXY_URL", "http://auth.example.com"),
+        ]);
         let err = AuthConfig::from_env(&plain, true).unwrap_err().to_string();
         assert!(err.contains("an https URL in a production run"), "{err}");
         assert!(
@@ -653,9 +693,40 @@ mod tests {
             "http://localhost:3900",
             "http://[::1]:3900",
         ] {
-            let env = Env::from_pairs([secret, ("VECTOR_AUTH_PROXY_URL", local)]);
+            let env = Env::from_pairs([secret, audience, ("VECTOR_AUTH_PROXY_URL", local)]);
             assert!(AuthConfig::from_env(&env, true).is_ok(), "{local}");
         }
+    }
+
+    #[test]
+    fn production_needs_an_audience_unless_any_is_intended() {
+        let env = Env::from_pairs([
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
+        ]);
+        let err = AuthConfig::from_env(&env, true).unwrap_err().to_string();
+        assert!(
+            err.starts_with("VECTOR_AUTH_AUDIENCE is not set")
+                && err.contains("VECTOR_AUTH_ANY_AUDIENCE=true"),
+            "{err}"
+        );
+        assert!(AuthConfig::from_env(&env, false).is_ok(), "development");
+        let any = env.clone().with("VECTOR_AUTH_ANY_AUDIENCE", "true");
+        assert_eq!(
+            AuthConfig::from_env(&any, true)
+                .unwrap()
+                .proxy
+                .unwrap()
+                .audience,
+            None
+        );
+        let set = env.with("VECTOR_AUTH_AUDIENCE", "my-app");
+        let audience = AuthConfig::from_env(&set, true)
+            .unwrap()
+            .proxy
+            .unwrap()
+            .audience;
+        assert_eq!(audience.as_deref(), Some("my-app"));
     }
 
     #[test]

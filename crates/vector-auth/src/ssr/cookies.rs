@@ -151,6 +151,7 @@ mod tests {
     fn cookies_carry_the_configured_attributes_and_deletions_repeat_them() {
         let env = Env::from_pairs([
             ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
+            ("VECTOR_AUTH_AUDIENCE", "my-app"),
             ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
             ("REFRESH_TOKEN_COOKIE_PATH", "/api/accounts/"),
             ("ACCESS_TOKEN_COOKIE_SAMESITE", "Strict"),

@@ -5,8 +5,17 @@
 //! statement that ends a session notifies when it commits), and, every `sync_interval`, a catch-up that asks
 //! which sessions ended since it last asked, for the notifications a lost connection missed and for an instance
 //! that started later. An ended session only matters while its access tokens live, so it is remembered for an
-//! access-token lifetime.
+//! access-token lifetime. Until its first catch-up an instance does not know, and is not ready
+//! (`/api/health/ready`).
+//!
+//! The memory is bounded (a million sessions), and one user cannot fill it: a user keeps at most
+//! `MAX_SESSIONS_PER_USER` live sessions and starts at most `SIGN_INS_PER_USER_PER_MINUTE` a minute, so they
+//! can end at most `MAX_SESSIONS_PER_USER + SIGN_INS_PER_USER_PER_MINUTE × (access lifetime + 1 min)` sessions
+//! within the time one is remembered (170 with the defaults). Should the bound ever be reached, the oldest go,
+//! and the log and the `auth_ended_sessions_evicted_total` metric say so.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -22,11 +31,16 @@ const OVERLAP: time::Duration = time::Duration::seconds(60);
 /// How long to wait before listening again after the connection failed.
 const RELISTEN_AFTER: Duration = Duration::from_secs(1);
 
+/// The most ended sessions remembered at once.
+const CAPACITY: u64 = 1_000_000;
+
 #[derive(Clone)]
 pub struct EndedSessions {
     ended: Cache<Uuid, ()>,
     /// An access token's lifetime: how far back the first catch-up looks.
     remember_for: Duration,
+    /// Set by the first catch-up that succeeds.
+    caught_up: Arc<AtomicBool>,
 }
 
 impl EndedSessions {
@@ -35,11 +49,26 @@ impl EndedSessions {
         let remember_for = access_lifetime + Duration::from_secs(60);
         Self {
             ended: Cache::builder()
-                .max_capacity(1_000_000)
+                .max_capacity(CAPACITY)
                 .time_to_live(remember_for)
+                .eviction_listener(|_, _, cause| {
+                    if cause == moka::notification::RemovalCause::Size {
+                        metrics::counter!("auth_ended_sessions_evicted_total").increment(1);
+                        tracing::error!(
+                            capacity = CAPACITY,
+                            "ended sessions forgotten before their access tokens expired: the memory is full"
+                        );
+                    }
+                })
                 .build(),
             remember_for,
+            caught_up: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Whether the first catch-up is done.
+    pub fn caught_up(&self) -> bool {
+        self.caught_up.load(Ordering::Acquire)
     }
 
     pub fn contains(&self, session: Uuid) -> bool {
@@ -89,7 +118,10 @@ impl EndedSessions {
         loop {
             ticks.tick().await;
             match self.catch_up(db, since).await {
-                Ok(checked_at) => since = Some(checked_at),
+                Ok(checked_at) => {
+                    since = Some(checked_at);
+                    self.caught_up.store(true, Ordering::Release);
+                }
                 Err(e) => tracing::warn!(error = %e, "cannot ask which sessions ended"),
             }
         }

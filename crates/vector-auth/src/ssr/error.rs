@@ -48,9 +48,6 @@ pub enum AuthError {
     /// The sign-in body is over the size limit; 413.
     #[error("The request body is too large.")]
     PayloadTooLarge,
-    /// The sign-in body did not arrive within the time limit; 408.
-    #[error("The request body did not arrive in time.")]
-    BodyTimeout,
     /// The sign-in body is not JSON; holds the `Content-Type` sent (`none` when absent); 415.
     #[error("Unsupported media type \"{0}\" in request: send the token as application/json.")]
     UnsupportedMediaType(String),
@@ -61,6 +58,10 @@ pub enum AuthError {
     /// The proxy token's `exp` has passed; 401.
     #[error("Token has expired.")]
     ExpiredProxyToken,
+    /// The proxy token started a session that has ended, or was issued before the user signed out everywhere:
+    /// an ended session cannot come back through the token a device kept; 401.
+    #[error("This sign-in has ended: sign in again.")]
+    ProxyTokenEnded,
     /// The verified proxy token carries no usable `email` claim; 400.
     #[error("Token missing email claim.")]
     MissingEmail,
@@ -88,6 +89,22 @@ pub enum AuthError {
         /// Seconds until the next one is allowed (at least 1).
         retry_after: u64,
     },
+    /// Too many sign-ins for one account this minute (`SIGN_INS_PER_USER_PER_MINUTE`); 429, with `Retry-After`.
+    #[error("Too many sign-ins for this account: try again in a minute.")]
+    TooManySignIns {
+        /// Seconds until the next one is allowed (at least 1).
+        retry_after: u64,
+    },
+    /// Too many writes through server functions by one user (`WRITES_PER_USER_PER_MINUTE`); 429, with
+    /// `Retry-After`.
+    #[error("Too many changes in a short time: try again in a moment.")]
+    TooManyWrites {
+        /// Seconds until the next one is allowed (at least 1).
+        retry_after: u64,
+    },
+    /// The user's plan does not include what a server function guards (`require_entitlement`); 403.
+    #[error("Your plan does not include this: a subscription is needed.")]
+    NotEntitled,
 }
 
 impl AuthError {
@@ -103,16 +120,18 @@ impl AuthError {
             | Self::SessionEnded
             | Self::UserInactive
             | Self::InvalidProxyToken
-            | Self::ExpiredProxyToken => StatusCode::UNAUTHORIZED,
+            | Self::ExpiredProxyToken
+            | Self::ProxyTokenEnded => StatusCode::UNAUTHORIZED,
             Self::MissingToken | Self::BadRequest(_) | Self::MissingEmail => {
                 StatusCode::BAD_REQUEST
             }
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::Csrf(_) | Self::NotEntitled => StatusCode::FORBIDDEN,
             Self::SessionNotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManySignIns { .. } | Self::TooManyWrites { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::AccountConflict => StatusCode::CONFLICT,
             Self::DevMode | Self::KeysUnavailable | Self::DatabaseUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -137,7 +156,9 @@ impl AuthError {
     /// `Retry-After`, for a refusal that says when to come back.
     pub fn retry_after(&self) -> Option<(HeaderName, HeaderValue)> {
         match self {
-            Self::RateLimited { retry_after } => {
+            Self::RateLimited { retry_after }
+            | Self::TooManySignIns { retry_after }
+            | Self::TooManyWrites { retry_after } => {
                 Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
             }
             _ => None,

@@ -119,6 +119,7 @@ fn describe(kind: &str, details: &serde_json::Value) -> String {
         }
         "user-deactivated" => format!("Account deactivated ({sessions} session{plural} ended)"),
         "user-reactivated" => "Account reactivated".into(),
+        "session-limit" => "A session ended: signed in on more devices than the limit".into(),
         other => other.to_owned(),
     }
 }

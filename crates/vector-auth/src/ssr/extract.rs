@@ -18,6 +18,7 @@ use super::service::{AuthService, Credentials, CurrentUser, seconds_until};
 use super::sessions::{Client, Which};
 use crate::types::{ActivityEvent, AuthStatus, SessionInfo, SessionRecord, User};
 use vector_core::error::AppError;
+use vector_core::paging::{Cursor, PAGE_SIZE, Page};
 
 /// The credentials in a request's cookies and `Authorization` header.
 pub fn credentials(config: &AuthConfig, jar: &Cookies, headers: &HeaderMap) -> Credentials {
@@ -128,7 +129,12 @@ impl RequestAuth {
 
     /// Counts a sign-in or refresh against the client's budget; past it, 429 with `Retry-After`.
     fn count_sign_in(&self) -> Result<(), AuthError> {
-        self.auth.count_sign_in(self.client.ip).inspect_err(|e| {
+        self.with_retry_after(self.auth.count_sign_in(self.client.ip))
+    }
+
+    /// A refusal that says when to come back sets `Retry-After` on the server function's answer.
+    fn with_retry_after<T>(&self, result: Result<T, AuthError>) -> Result<T, AuthError> {
+        result.inspect_err(|e| {
             if let (Some((name, value)), Some(response)) = (e.retry_after(), &self.response) {
                 response.insert_header(name, value);
             }
@@ -157,7 +163,7 @@ impl RequestAuth {
     /// Exchanges a proxy token for a session and sets its cookies.
     pub async fn exchange(&self, token: String) -> Result<SessionInfo, AuthError> {
         self.count_sign_in()?;
-        let sign_in = self.auth.exchange(&token, &self.client).await?;
+        let sign_in = self.with_retry_after(self.auth.exchange(&token, &self.client).await)?;
         set_sign_in(&self.jar, self.auth.config(), &sign_in, &token);
         Ok(self.session_info(sign_in.user, Some(sign_in.session.access_expires_at)))
     }
@@ -189,10 +195,18 @@ impl RequestAuth {
         Ok(())
     }
 
-    /// The signed-in user's sessions, this one marked current.
-    pub async fn sessions(&self) -> Result<Vec<SessionRecord>, AuthError> {
+    /// A page of the signed-in user's sessions (`PAGE_SIZE` of them after `cursor`), this one marked current.
+    pub async fn sessions(&self, cursor: Option<Cursor>) -> Result<Page<SessionRecord>, AuthError> {
         let current = self.current_user().await?;
-        self.auth.sessions(&current).await
+        self.auth.sessions(&current, cursor, PAGE_SIZE).await
+    }
+
+    /// The signed-in user, for a server function that writes: counted against their budget of writes; past
+    /// it, 429 with `Retry-After`.
+    pub async fn current_user_for_write(&self) -> Result<CurrentUser, AuthError> {
+        let current = self.current_user().await?;
+        self.with_retry_after(self.auth.count_write(&current))?;
+        Ok(current)
     }
 
     /// The signed-in user's most recent activity.
@@ -258,4 +272,12 @@ pub async fn require_user() -> Result<User, AppError> {
 pub async fn require_current_user() -> Result<CurrentUser, AppError> {
     let request = RequestAuth::from_context().await?;
     Ok(request.current_user().await?)
+}
+
+/// In a server function that changes something: the signed-in user (401 when signed out), counted against
+/// their budget of writes (`WRITES_PER_USER_PER_MINUTE`; past it, 429 with `Retry-After`). Reads use
+/// `require_user`.
+pub async fn require_user_for_write() -> Result<User, AppError> {
+    let request = RequestAuth::from_context().await?;
+    Ok(request.current_user_for_write().await?.user)
 }

@@ -1,9 +1,9 @@
 //! The REST routes, with govector-auth's paths, bodies, statuses and detail strings.
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -15,8 +15,8 @@ use super::error::AuthError;
 use super::extract::{Peer, client, credentials};
 use super::service::{AuthService, CurrentUser};
 use super::sessions::Which;
-use crate::types::{SessionRecord, User};
-use vector_core::error::is_body_timeout;
+use crate::types::User;
+use vector_core::paging::{Cursor, PAGE_SIZE};
 
 /// govector-auth's routes, for any router state that holds an `AuthService`.
 pub fn routes<S>() -> Router<S>
@@ -57,7 +57,6 @@ async fn exchange(
     auth.count_sign_in(client.ip)?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AuthError::PayloadTooLarge,
-        _ if is_body_timeout(&rejection) => AuthError::BodyTimeout,
         _ => AuthError::BadRequest(rejection.body_text()),
     })?;
     let token = token_from_body(&headers, &body)?;
@@ -147,12 +146,49 @@ async fn logout(
     Ok(Json(json!({ "detail": "Logged out." })))
 }
 
-/// `GET /api/accounts/sessions/` → the signed-in user's live sessions, the one asking marked `current`.
+/// `?cursor=…&limit=…` of the sessions list.
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/accounts/sessions/[?cursor=…][&limit=1…100]` → a page of the signed-in user's live sessions (100
+/// unless `limit` says fewer), the most recently used first, the one asking marked `current`; a body as
+/// before (an array), and a `Link: <…>; rel="next"` header to the next page when there is one.
 async fn sessions(
     State(auth): State<AuthService>,
     current: CurrentUser,
-) -> Result<Json<Vec<SessionRecord>>, AuthError> {
-    Ok(Json(auth.sessions(&current).await?))
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, AuthError> {
+    let Query(query) = query.map_err(|e| AuthError::BadRequest(e.body_text()))?;
+    let limit = match query.limit.as_deref() {
+        None => PAGE_SIZE,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=PAGE_SIZE).contains(n))
+            .ok_or_else(|| AuthError::BadRequest(format!("limit must be from 1 to {PAGE_SIZE}")))?,
+    };
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(Cursor::parse)
+        .transpose()
+        .map_err(|e| AuthError::BadRequest(e.detail))?;
+    let page = auth.sessions(&current, cursor, limit).await?;
+    let mut response = Json(page.items).into_response();
+    if let Some(next) = page.next {
+        let limit = query
+            .limit
+            .map(|_| format!("&limit={limit}"))
+            .unwrap_or_default();
+        let link = format!("</api/accounts/sessions/?cursor={next}{limit}>; rel=\"next\"");
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 /// `DELETE /api/accounts/sessions/{id}` → 204; 404 unless it is one of the user's live sessions. Ending the

@@ -34,7 +34,7 @@ pub use cookies::session_cookies;
 pub use csrf::{CsrfGuard, csrf_protect};
 pub use error::AuthError;
 pub(super) use extract::RequestAuth;
-pub use extract::{require_current_user, require_user};
+pub use extract::{require_current_user, require_user, require_user_for_write};
 pub use handlers::routes;
 pub use jwks::JwksClient;
 pub use page_refresh::refresh_before_render;

@@ -24,6 +24,18 @@ pub struct ProxyClaims {
     pub last_name: String,
     pub picture: String,
     pub exp: i64,
+    /// `iat`, when the proxy sent it.
+    pub iat: Option<i64>,
+}
+
+/// How long the proxy's tokens live: a token without `iat` is taken as issued this long before its `exp`.
+const PROXY_TOKEN_LIFETIME_SECONDS: i64 = 3_600;
+
+impl ProxyClaims {
+    /// When the token was issued, in seconds since 1970: its `iat`, or an hour before its `exp`.
+    pub fn issued_at(&self) -> f64 {
+        self.iat.unwrap_or(self.exp - PROXY_TOKEN_LIFETIME_SECONDS) as f64
+    }
 }
 
 /// Verifies the auth proxy's tokens against its keys and reads what they say about the user.
@@ -121,6 +133,7 @@ fn claims_from(claims: &Value) -> Result<ProxyClaims, AuthError> {
             .get("exp")
             .and_then(Value::as_i64)
             .unwrap_or_default(),
+        iat: claims.get("iat").and_then(Value::as_i64),
     })
 }
 

@@ -15,7 +15,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::error::AuthError;
-use super::sessions::{self, Actor, Client, EndReason, Which};
+use super::sessions::{self, Actor, Client, ENDED_CHANNEL, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
 
 /// A refresh token for the family, expiring no later than the session does.
@@ -25,30 +25,85 @@ fn refresh_claims(keys: &TokenKeys, user_id: Uuid, session_ends_at: i64) -> Clai
     claims
 }
 
-/// Starts a family (a session) for a new sign-in, in the sign-in's transaction, and returns its id and its
-/// first refresh token's claims.
+/// What a new session starts from.
+pub struct NewFamily<'a> {
+    /// Its user.
+    pub user_id: Uuid,
+    /// `SESSION_MAX_AGE`.
+    pub max_age: Duration,
+    /// `MAX_SESSIONS_PER_USER`: the user's least recently used sessions past it end.
+    pub max_sessions: u32,
+    /// The SHA-256 of the proxy token that signs in (the token itself is never stored).
+    pub proxy_token_sha256: &'a [u8],
+    /// Where the sign-in comes from.
+    pub client: &'a Client,
+}
+
+/// A session started, and the ones it ended by taking the user past their limit.
+pub struct Started {
+    /// The new session's (family's) id.
+    pub id: Uuid,
+    /// Its first refresh token's claims.
+    pub claims: Claims,
+    /// The sessions ended as `session-limit` (every instance is told when the transaction commits).
+    pub ended: Vec<Uuid>,
+}
+
+/// Starts a family (a session) for a new sign-in, in the sign-in's transaction and in one statement: the family,
+/// its first refresh token, and the end of the user's least recently used live sessions past the limit (each
+/// recorded in the activity log). `None`, with nothing written, when the proxy token started a session that has
+/// ended: an ended session does not come back through the token a device kept.
 pub async fn start_family(
     tx: &mut Transaction<'_, Postgres>,
     keys: &TokenKeys,
-    user_id: Uuid,
-    max_age: Duration,
-    client: &Client,
-) -> Result<(Uuid, Claims), sqlx::Error> {
-    let claims = refresh_claims(keys, user_id, now() + max_age.as_secs() as i64);
+    new: NewFamily<'_>,
+) -> Result<Option<Started>, sqlx::Error> {
+    let claims = refresh_claims(keys, new.user_id, now() + new.max_age.as_secs() as i64);
     let family_id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO refresh_token_families (id, user_id, expires_at, user_agent, ip_address)
-         VALUES ($1, $2, to_timestamp($3), $4, $5)",
-    )
+    // The live sessions kept besides the new one. The `excess` query sees the table as the statement began,
+    // without the new session.
+    let keep_others = i64::from(new.max_sessions.max(1) - 1);
+    let (started, ended): (i64, Vec<Uuid>) = sqlx::query_as(&format!(
+        "WITH refused AS (
+             SELECT 1 FROM refresh_token_families WHERE proxy_token_sha256 = $6 AND revoked_at IS NOT NULL LIMIT 1
+         ), family AS (
+             INSERT INTO refresh_token_families (id, user_id, expires_at, user_agent, ip_address, proxy_token_sha256)
+             SELECT $1, $2, to_timestamp($3), $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM refused)
+             RETURNING id
+         ), token AS (
+             INSERT INTO refresh_tokens (jti, family_id, issued_at, expires_at) SELECT $7, id, $8, $3 FROM family
+         ), excess AS (
+             SELECT f.id FROM refresh_token_families f
+             WHERE f.user_id = $2 AND f.revoked_at IS NULL AND f.expires_at > now()
+               AND EXISTS (SELECT 1 FROM family)
+             ORDER BY f.last_used_at DESC, f.id DESC OFFSET $9
+         ), ended AS (
+             UPDATE refresh_token_families SET revoked_at = now(), end_reason = 'session-limit'
+             WHERE id IN (SELECT id FROM excess)
+             RETURNING id
+         ), logged AS (
+             INSERT INTO auth_events (user_id, session_id, kind, ip_address, user_agent)
+             SELECT $2, id, 'session-limit', $5, $4 FROM ended
+         )
+         SELECT (SELECT count(*) FROM family),
+                ARRAY(SELECT e.id FROM ended e, pg_notify('{ENDED_CHANNEL}', e.id::text))"
+    ))
     .bind(family_id)
-    .bind(user_id)
-    .bind(claims.exp as f64)
-    .bind(&client.user_agent)
-    .bind(client.address())
-    .execute(&mut **tx)
+    .bind(new.user_id)
+    .bind(claims.exp)
+    .bind(&new.client.user_agent)
+    .bind(new.client.address())
+    .bind(new.proxy_token_sha256)
+    .bind(claims.jti)
+    .bind(claims.iat)
+    .bind(keep_others)
+    .fetch_one(&mut **tx)
     .await?;
-    insert_token(tx, family_id, &claims).await?;
-    Ok((family_id, claims))
+    Ok((started == 1).then_some(Started {
+        id: family_id,
+        claims,
+        ended,
+    }))
 }
 
 /// Exchanges a presented (signature-checked, unexpired) refresh token for its child; returns the family's id

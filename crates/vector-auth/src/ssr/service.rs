@@ -5,8 +5,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
+use vector_core::paging::{Cursor, Page};
 
 use super::config::AuthConfig;
 use super::ended_sessions::EndedSessions;
@@ -14,7 +16,7 @@ use super::error::AuthError;
 use super::events;
 use super::jwks::JwksClient;
 use super::proxy_token::{ProxyClaims, ProxyTokenVerifier};
-use super::rate_limit::SignInRateLimit;
+use super::rate_limit::{PerMinute, address_bucket};
 use super::refresh_tokens;
 use super::sessions::{self, Actor, Client, EndReason, Which};
 use super::tokens::{Claims, TokenKeys, TokenType, now};
@@ -105,7 +107,12 @@ struct Inner {
     verifier: Option<ProxyTokenVerifier>,
     users: UserCache,
     ended: EndedSessions,
-    sign_in_limit: SignInRateLimit,
+    /// Sign-ins and refreshes per client address.
+    sign_in_limit: PerMinute<IpAddr>,
+    /// Sign-ins per account, by lower-case email.
+    account_sign_in_limit: PerMinute<String>,
+    /// Writes through server functions per user.
+    write_limit: PerMinute<Uuid>,
 }
 
 impl AuthService {
@@ -123,16 +130,17 @@ impl AuthService {
         let keys = TokenKeys::new(&config);
         let users = UserCache::new(config.user_cache_ttl);
         let ended = EndedSessions::new(Duration::from_secs(config.access_cookie.max_age));
-        let sign_in_limit = SignInRateLimit::new(config.rate_limit_per_minute);
         Self {
             inner: Arc::new(Inner {
+                sign_in_limit: PerMinute::new(config.rate_limit_per_minute),
+                account_sign_in_limit: PerMinute::new(config.sign_ins_per_user_per_minute),
+                write_limit: PerMinute::new(config.writes_per_user_per_minute),
                 config,
                 db,
                 keys,
                 verifier,
                 users,
                 ended,
-                sign_in_limit,
             }),
         }
     }
@@ -162,6 +170,12 @@ impl AuthService {
         }
     }
 
+    /// Whether this instance has learnt which sessions ended recently (its first catch-up is done): until then
+    /// it would accept the access tokens of sessions ended on other instances.
+    pub fn knows_ended_sessions(&self) -> bool {
+        self.inner.ended.caught_up()
+    }
+
     /// Learns which sessions end on other instances, for as long as the server runs (see `ended_sessions`).
     pub async fn watch_ended_sessions(self) {
         let sync_interval = self.inner.config.session_sync_interval;
@@ -177,13 +191,29 @@ impl AuthService {
         }
         let verifier = self.inner.verifier.as_ref().ok_or(AuthError::DevMode)?;
         let claims = verifier.verify(proxy_token).await?;
+        self.inner
+            .account_sign_in_limit
+            .check(&claims.email.to_lowercase())
+            .map_err(|retry_after| {
+                tracing::info!("rate limit: a sign-in refused for an account past its budget");
+                metrics::counter!("auth_rate_limit_refusals_total").increment(1);
+                AuthError::TooManySignIns { retry_after }
+            })?;
         let service = self.clone();
         let proxy_token_expires_at = claims.exp;
         let client = client.clone();
+        let token_sha256 = Sha256::digest(proxy_token.as_bytes()).to_vec();
         let (user, refresh) =
-            run_to_completion(async move { service.sign_in(&claims, &client).await }).await?;
+            run_to_completion(
+                async move { service.sign_in(&claims, &token_sha256, &client).await },
+            )
+            .await?;
         self.inner.users.insert(&user);
-        let (session_id, refresh) = refresh.ok_or(AuthError::UserInactive)?;
+        let (session_id, refresh, ended) = refresh.ok_or(AuthError::UserInactive)?;
+        // The sessions this one pushed past the limit, refused here at once (other instances are told).
+        for session in ended {
+            self.inner.ended.insert(session);
+        }
         Ok(SignIn {
             session: self.session(user.id, session_id, &refresh),
             user: user.into(),
@@ -191,13 +221,17 @@ impl AuthService {
         })
     }
 
-    /// The user upsert and, for an active user, the new session: one transaction, one commit. The session's
-    /// id and refresh claims are `None` for an inactive user (whose profile is still updated).
+    /// The user upsert and, for an active user, the new session (ending the least recently used past the
+    /// user's limit): one transaction, one commit. The session's id, refresh claims and the sessions it ended
+    /// are `None` for an inactive user (whose profile is still updated). A proxy token that started a session
+    /// that has ended, or was issued before the user last signed out everywhere, is refused with nothing
+    /// written.
     async fn sign_in(
         &self,
         claims: &ProxyClaims,
+        token_sha256: &[u8],
         client: &Client,
-    ) -> Result<(UserRow, Option<(Uuid, Claims)>), AuthError> {
+    ) -> Result<(UserRow, Option<(Uuid, Claims, Vec<Uuid>)>), AuthError> {
         // A unique violation aborts the transaction: it is started again, and then sees the other sign-in.
         for _ in 0..3 {
             let mut tx = self.inner.db.begin().await?;
@@ -205,26 +239,35 @@ impl AuthService {
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
                 other => other?.ok_or(AuthError::AccountConflict)?,
             };
+            if user.sessions_ended_at.is_some_and(|ended_at| {
+                claims.issued_at() < ended_at.unix_timestamp_nanos() as f64 / 1e9
+            }) {
+                return Err(AuthError::ProxyTokenEnded);
+            }
             let refresh = if user.is_active {
-                let max_age = self.inner.config.session_max_age;
-                let (session_id, claims) = refresh_tokens::start_family(
+                let started = refresh_tokens::start_family(
                     &mut tx,
                     &self.inner.keys,
-                    user.id,
-                    max_age,
-                    client,
+                    refresh_tokens::NewFamily {
+                        user_id: user.id,
+                        max_age: self.inner.config.session_max_age,
+                        max_sessions: self.inner.config.max_sessions_per_user,
+                        proxy_token_sha256: token_sha256,
+                        client,
+                    },
                 )
-                .await?;
-                let new_user = events::signed_in(&mut tx, user.id, session_id, client).await?;
-                Some((session_id, claims, new_user))
+                .await?
+                .ok_or(AuthError::ProxyTokenEnded)?;
+                let new_user = events::signed_in(&mut tx, user.id, started.id, client).await?;
+                Some((started, new_user))
             } else {
                 None
             };
             tx.commit().await?;
-            let refresh = refresh.map(|(session_id, claims, new_user)| {
+            let refresh = refresh.map(|(started, new_user)| {
                 let user = if new_user { "new" } else { "returning" };
                 metrics::counter!("auth_sign_ins_total", "user" => user).increment(1);
-                (session_id, claims)
+                (started.id, started.claims, started.ended)
             });
             return Ok((user, refresh));
         }
@@ -359,10 +402,16 @@ impl AuthService {
         Ok(())
     }
 
-    /// The signed-in user's live sessions, theirs only; the one asking is marked current.
-    pub async fn sessions(&self, current: &CurrentUser) -> Result<Vec<SessionRecord>, AuthError> {
+    /// A page of the signed-in user's live sessions, theirs only, the most recently used first (`size` of
+    /// them, after `cursor`); the one asking is marked current.
+    pub async fn sessions(
+        &self,
+        current: &CurrentUser,
+        cursor: Option<Cursor>,
+        size: i64,
+    ) -> Result<Page<SessionRecord>, AuthError> {
         let user_id = user_uuid(current)?;
-        Ok(sessions::list(&self.inner.db, user_id, current.session_id).await?)
+        Ok(sessions::list(&self.inner.db, user_id, current.session_id, cursor, size).await?)
     }
 
     /// Ends the user's sessions that `which` names: the user's own only (another's is "not found"). Returns
@@ -406,12 +455,34 @@ impl AuthService {
 
     /// Counts a sign-in or refresh for a client address; `RateLimited` past its budget.
     pub fn count_sign_in(&self, client: IpAddr) -> Result<(), AuthError> {
-        self.inner.sign_in_limit.check(client)
+        self.inner
+            .sign_in_limit
+            .check(&address_bucket(client))
+            .map_err(|retry_after| {
+                tracing::info!(%client, "rate limit: a sign-in or refresh refused");
+                metrics::counter!("auth_rate_limit_refusals_total").increment(1);
+                AuthError::RateLimited { retry_after }
+            })
     }
 
-    /// Forgets the client addresses the sign-in rate limit has not seen for a while.
+    /// Counts a write through a server function for the signed-in user; `TooManyWrites` past their budget.
+    pub fn count_write(&self, current: &CurrentUser) -> Result<(), AuthError> {
+        let user_id = user_uuid(current)?;
+        self.inner
+            .write_limit
+            .check(&user_id)
+            .map_err(|retry_after| {
+                tracing::info!(%user_id, "rate limit: a write refused");
+                metrics::counter!("auth_rate_limit_refusals_total").increment(1);
+                AuthError::TooManyWrites { retry_after }
+            })
+    }
+
+    /// Forgets the addresses, accounts and users the rate limits have not seen for a while.
     pub fn forget_idle_clients(&self) {
-        self.inner.sign_in_limit.forget_idle_clients();
+        self.inner.sign_in_limit.forget_idle();
+        self.inner.account_sign_in_limit.forget_idle();
+        self.inner.write_limit.forget_idle();
     }
 
     /// Records expired sessions as ended, deletes the refresh tokens nothing can use any more and the records
@@ -435,6 +506,9 @@ impl AuthService {
     fn session(&self, user_id: Uuid, session_id: Uuid, refresh: &Claims) -> NewSession {
         let mut access = self.inner.keys.claims(TokenType::Access, user_id);
         access.sid = Some(session_id);
+        // Never past the session's end (its refresh token expires then at the latest): an access token must not
+        // outlive its session, which "everywhere" endings no longer look at once it has expired.
+        access.exp = access.exp.min(refresh.exp);
         NewSession {
             access: self.inner.keys.encode(&access),
             access_expires_at: access.exp,

@@ -8,6 +8,7 @@ use sqlx::{FromRow, PgExecutor, PgPool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
+use vector_core::paging::{Cursor, Page};
 
 use crate::types::SessionRecord;
 
@@ -121,6 +122,8 @@ pub async fn end<'e>(
         Which::All => (None, None),
     };
     let event_session = id.or(by.session);
+    // Everywhere: the proxy tokens issued until now cannot start a session any more either.
+    let everywhere = matches!(which, Which::All);
     sqlx::query_scalar(&format!(
         "WITH ended AS (
              UPDATE refresh_token_families SET revoked_at = now(), end_reason = $4
@@ -128,6 +131,8 @@ pub async fn end<'e>(
                AND ($2::uuid IS NULL OR id = $2)
                AND ($3::uuid IS NULL OR id <> $3)
              RETURNING id
+         ), cutoff AS (
+             UPDATE users SET sessions_ended_at = now() WHERE id = $1 AND $10
          ), logged AS (
              INSERT INTO auth_events (user_id, session_id, kind, ip_address, user_agent, details)
              SELECT $1, $5, $6, $7, $8, jsonb_build_object('sessions_ended', count(*))
@@ -144,6 +149,7 @@ pub async fn end<'e>(
     .bind(by.client.address())
     .bind(&by.client.user_agent)
     .bind(reason == EndReason::Deactivated)
+    .bind(everywhere)
     .fetch_all(db)
     .await
 }
@@ -181,32 +187,40 @@ struct Row {
     last_used_at: OffsetDateTime,
 }
 
-/// The user's live sessions, the most recently used first; `current` is the one asking.
+/// A page of the user's live sessions, the most recently used first, `size` of them after `cursor`; `current`
+/// is the one asking. (A session used between two pages moves to the first one.)
 pub async fn list(
     db: &PgPool,
     user_id: Uuid,
     current: Option<Uuid>,
-) -> Result<Vec<SessionRecord>, sqlx::Error> {
+    cursor: Option<Cursor>,
+    size: i64,
+) -> Result<Page<SessionRecord>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, user_agent, ip_address, created_at, last_used_at FROM refresh_token_families
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
-         ORDER BY last_used_at DESC, id",
+           AND ($2::timestamptz IS NULL OR (last_used_at, id) < ($2, $3))
+         ORDER BY last_used_at DESC, id DESC LIMIT $4",
     )
     .bind(user_id)
+    .bind(cursor.map(|c| c.at))
+    .bind(cursor.map(|c| c.id))
+    .bind(size + 1)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| SessionRecord {
-            id: row.id.to_string(),
-            device: describe_device(&row.user_agent),
-            user_agent: row.user_agent,
-            ip_address: row.ip_address,
-            started_at: rfc3339(row.created_at),
-            last_active_at: rfc3339(row.last_used_at),
-            current: current == Some(row.id),
-        })
-        .collect())
+    Ok(
+        Page::from_rows(rows, size, |row| Cursor::new(row.last_used_at, row.id)).map(|row| {
+            SessionRecord {
+                id: row.id.to_string(),
+                device: describe_device(&row.user_agent),
+                user_agent: row.user_agent,
+                ip_address: row.ip_address,
+                started_at: rfc3339(row.created_at),
+                last_active_at: rfc3339(row.last_used_at),
+                current: current == Some(row.id),
+            }
+        }),
+    )
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

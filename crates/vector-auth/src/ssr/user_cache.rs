@@ -56,6 +56,7 @@ mod tests {
             picture: String::new(),
             vector_uga_user_id: None,
             is_active: true,
+            sessions_ended_at: None,
         }
     }
 

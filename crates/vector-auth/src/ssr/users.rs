@@ -21,6 +21,8 @@ pub struct UserRow {
     /// The user's id at Vector (the proxy token's `user_id`), when they signed in with one.
     pub vector_uga_user_id: Option<String>,
     pub is_active: bool,
+    /// When the user last signed out everywhere (or was deactivated): proxy tokens issued before cannot sign in.
+    pub sessions_ended_at: Option<time::OffsetDateTime>,
 }
 
 impl From<UserRow> for User {
@@ -43,7 +45,8 @@ impl From<UserRow> for User {
     }
 }
 
-const COLUMNS: &str = "id, email, first_name, last_name, picture, vector_uga_user_id, is_active";
+const COLUMNS: &str =
+    "id, email, first_name, last_name, picture, vector_uga_user_id, is_active, sessions_ended_at";
 
 pub async fn find(db: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
@@ -171,6 +174,7 @@ mod tests {
             picture: String::new(),
             vector_uga_user_id: None,
             is_active: true,
+            sessions_ended_at: None,
         }
     }
 

@@ -306,7 +306,9 @@ async fn the_server_functions_list_and_end_sessions(db: PgPool) {
 
     let response = app.call(ListSessions::PATH, &[], &here).await;
     assert_eq!(response.status(), 200);
-    let list: Value = response.json().await.unwrap();
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["next"], Value::Null, "one page");
+    let list = &page["items"];
     assert_eq!(list.as_array().unwrap().len(), 3);
     let current: Vec<&Value> = list
         .as_array()

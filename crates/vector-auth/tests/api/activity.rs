@@ -127,7 +127,7 @@ async fn the_account_sees_its_own_last_twenty_events(db: PgPool) {
     let response = app.call(LoadAccount::PATH, &[], &ada).await;
     assert_eq!(response.status(), 200);
     let account: Value = response.json().await.unwrap();
-    assert_eq!(account["sessions"].as_array().unwrap().len(), 23);
+    assert_eq!(account["sessions"]["items"].as_array().unwrap().len(), 23);
     let events = account["activity"].as_array().unwrap();
     assert_eq!(events.len(), 20);
     assert!(

@@ -87,7 +87,12 @@ async fn users_are_listed_deactivated_and_reactivated(db: PgPool) {
     let output = admin(Some(&url), &["reactivate", "ada@example.com"]).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "ada@example.com is active again\n");
-    // The app reads users from a short cache; a sign-in reads Postgres.
+    // The token from before the reactivation was issued before the deactivation ended her sessions everywhere
+    // (in the same second, as far as its whole-second `iat` tells): refused. A new one signs her in; the app
+    // reads users from a short cache, a sign-in reads Postgres.
+    assert_eq!(app.exchange(&token).await.status(), 401);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let token = app.proxy().token("ada@example.com", json!({}));
     assert_eq!(app.exchange(&token).await.status(), 200);
 
     let output = admin(Some(&url), &["events", "ada@example.com", "3"]).await;
@@ -130,7 +135,9 @@ async fn ending_a_users_sessions_signs_them_out_everywhere(db: PgPool) {
         assert!(started.elapsed() < Duration::from_secs(2), "still accepted");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Bob can sign in again: ending sessions is not deactivating.
+    // Bob can sign in again with a new proxy token (one issued after the ending: a second later, as tokens
+    // count in whole seconds): ending sessions is not deactivating.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
     app.sign_in_as("bob@example.com").await;
 }
 
@@ -193,4 +200,37 @@ async fn every_mistake_gets_one_clear_line_and_a_failing_status(db: PgPool) {
     );
     assert!(!message.contains("hunter2"), "{message}");
     assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[sqlx::test]
+async fn names_holding_terminal_escapes_are_printed_escaped(db: PgPool) {
+    let url = database_url(&db);
+    let app = spawn_app(db).await;
+    // From the proxy's claims, as a user could set them: clear the screen, set the window title, ring.
+    let token = app.proxy().token(
+        "mallory@example.com",
+        json!({"first_name": "\u{1b}[2J\u{1b}]0;pwned\u{7}Mallory", "last_name": "\r\u{9b}31m"}),
+    );
+    app.sign_in(&token).await;
+
+    for args in [
+        &["users"][..],
+        &["events", "mallory@example.com"][..],
+        &["deactivate", "mallory@example.com"][..],
+    ] {
+        let output = admin(Some(&url), args).await;
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?} printed a control character: {text:?}"
+        );
+        if args[0] == "users" {
+            assert!(
+                // The last name's leading `\r` went with the claims' trimming.
+                text.contains(r"\u{1b}[2J\u{1b}]0;pwned\u{7}Mallory \u{9b}31m"),
+                "{text}"
+            );
+        }
+    }
 }

@@ -414,9 +414,16 @@ async fn dev_mode_signs_in_the_dev_user_and_refuses_exchanges(db: PgPool) {
 
 #[sqlx::test]
 async fn production_cookies_are_secure_and_partitioned(db: PgPool) {
-    let app = spawn_app_with(db, &[("LEPTOS_ENV", "PROD")]).await;
+    let app = spawn_app_with(
+        db,
+        &[("LEPTOS_ENV", "PROD"), ("VECTOR_AUTH_AUDIENCE", "my-app")],
+    )
+    .await;
     let response = app
-        .exchange(&app.proxy().token("ada@example.com", json!({})))
+        .exchange(
+            &app.proxy()
+                .token("ada@example.com", json!({"aud": "my-app"})),
+        )
         .await;
     assert_eq!(response.status(), 200);
     for (name, _, attributes) in set_cookies(&response) {

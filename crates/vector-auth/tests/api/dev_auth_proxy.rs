@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::support::{DevAuthProxy, base_env, fragment_params, site};
+use crate::support::{DevAuthProxy, base_env, fragment_params, site, unverified_claims};
 
 fn start_proxy() -> DevAuthProxy {
     DevAuthProxy::start(
@@ -223,4 +223,29 @@ async fn the_proxy_answers_for_vectors_billing_api(db: PgPool) {
 
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[sqlx::test]
+async fn the_proxys_tokens_carry_the_audience_it_is_given(db: PgPool) {
+    let proxy = DevAuthProxy::start(
+        env!("CARGO_BIN_EXE_dev-auth-proxy"),
+        &[("DEV_AUTH_PROXY_AUDIENCE", "my-app")],
+    );
+    let token = proxy.token("ada@example.com").await;
+    assert_eq!(unverified_claims(&token)["aud"], "my-app");
+    let env = |audience: &str| {
+        base_env()
+            .with("VECTOR_AUTH_PROXY_URL", &proxy.url)
+            .with("VECTOR_AUTH_AUDIENCE", audience)
+    };
+    let app = site::start(db.clone(), env("my-app")).await;
+    assert_eq!(app.exchange(&token).await.status(), 200);
+    let other = site::start(db, env("another-app")).await;
+    assert_eq!(
+        other
+            .exchange(&proxy.token("bob@example.com").await)
+            .await
+            .status(),
+        401
+    );
 }

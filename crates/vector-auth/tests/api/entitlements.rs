@@ -338,3 +338,29 @@ async fn the_members_page_is_rendered_for_subscribers_only(db: PgPool) {
         "{html}"
     );
 }
+
+#[sqlx::test]
+async fn a_paid_server_function_refuses_a_non_subscriber_who_calls_it_directly(db: PgPool) {
+    let billing = TestBilling::start(BillingMode::Answer(entitlements(false, None))).await;
+    let app = spawn_billed_app(db, &billing, &[]).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    // Not through the page, which would hide the content: the server function itself.
+    let response = app.call(site::MembersContent::PATH, &[], &ada).await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        detail(response).await,
+        "Your plan does not include this: a subscription is needed."
+    );
+    assert_eq!(
+        app.call(site::MembersContent::PATH, &[], &Session::default())
+            .await
+            .status(),
+        401
+    );
+
+    billing.set_mode(BillingMode::Answer(entitlements(true, None)));
+    let bob = app.sign_in_as("bob@example.com").await;
+    let response = app.call(site::MembersContent::PATH, &[], &bob).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "\"What subscribers get.\"");
+}

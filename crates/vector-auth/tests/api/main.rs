@@ -12,7 +12,9 @@ mod entitlements;
 mod forgery;
 mod jwks;
 mod key_rotation;
+mod limits;
 mod rate_limits;
+mod replay;
 mod server_fns;
 mod sessions;
 

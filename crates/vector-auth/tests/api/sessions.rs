@@ -498,6 +498,34 @@ async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed(db: PgP
 }
 
 #[sqlx::test]
+async fn an_access_token_never_outlives_its_session(db: PgPool) {
+    // Access tokens live 300 s by default; this session, 3.
+    let proxy = TestProxy::start().await;
+    let app = site::start(db, proxy_env(&proxy).with("SESSION_MAX_AGE", "3")).await;
+    let signed_in_at = now();
+    let mut session = app
+        .sign_in(&proxy.token("ada@example.com", json!({})))
+        .await;
+    let access_exp = |session: &Session| {
+        unverified_claims(session.get("access_token").unwrap())["exp"]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(access_exp(&session) <= signed_in_at + 4, "at sign-in");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let response = app.refresh(&session).await;
+    assert_eq!(response.status(), 204);
+    session.update(&response);
+    assert!(access_exp(&session) <= signed_in_at + 4, "after a refresh");
+
+    // Past the session's end its access token is refused, though "everywhere" endings skip ended sessions.
+    // (Tokens count whole seconds: one is good through the second of its `exp`.)
+    let past_the_end = (access_exp(&session) + 1 - now()).max(0) as u64;
+    tokio::time::sleep(Duration::from_millis(past_the_end * 1000 + 200)).await;
+    assert_eq!(app.me(&session).await.status(), 401);
+}
+
+#[sqlx::test]
 async fn used_tokens_of_live_sessions_are_pruned_once_expired(db: PgPool) {
     let proxy = TestProxy::start().await;
     let env = proxy_env(&proxy).with("REFRESH_TOKEN_COOKIE_MAX_AGE", "2");

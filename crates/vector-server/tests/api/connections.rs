@@ -221,7 +221,9 @@ async fn a_body_that_stops_arriving_gets_408_on_the_auth_routes_and_in_server_fu
 }
 
 #[sqlx::test]
-async fn a_request_past_the_request_timeout_gets_503(db: PgPool) {
+async fn a_request_past_the_request_timeout_gets_408_while_arriving_and_503_while_served(
+    db: PgPool,
+) {
     let app = spawn_app_with(
         db,
         &[
@@ -238,40 +240,51 @@ async fn a_request_past_the_request_timeout_gets_503(db: PgPool) {
         1_000,
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    // A byte every 200 ms: within the body timeout each time, but the whole request takes too long.
+    // A byte every 200 ms: within the body timeout each time, but the whole request takes too long to arrive.
     let (answer, waited) = trickle_until_closed(&mut stream, |_| " ".to_owned()).await;
-    assert_eq!(status_of(&answer), 503, "{answer}");
+    assert_eq!(status_of(&answer), 408, "{answer}");
     assert_eq!(
         body_of(&answer)["detail"],
-        "The server took too long to answer."
+        "The request body did not arrive in time."
     );
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+
+    // Arrived in time, but served too slowly.
+    let started = Instant::now();
+    let ada = app.sign_in_as("ada@example.com").await;
+    let response = app
+        .call(site::TakeYourTime::PATH, &[("millis", "3000")], &ada)
+        .await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        detail(response).await,
+        "The server took too long to answer."
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered after {:?}",
+        started.elapsed()
+    );
 }
 
 #[sqlx::test]
 async fn requests_past_the_concurrency_limit_get_503_at_once_and_are_served_again_after(
     db: PgPool,
 ) {
-    let app = spawn_app_with(
-        db,
-        &[
-            ("MAX_CONCURRENT_REQUESTS", "2"),
-            ("BODY_READ_TIMEOUT_SECONDS", "30"),
-        ],
-    )
-    .await;
-    // Two requests in progress: their bodies are still on the way.
+    let app = spawn_app_with(db, &[("MAX_CONCURRENT_REQUESTS", "2")]).await;
+    // Two requests being served, slowly: a server function that takes its time.
     let mut slow = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        let body = "millis=5000";
         let head = post_head(
             app.addr,
-            "/api/accounts/auth/token",
-            "application/json",
-            100,
+            site::TakeYourTime::PATH,
+            "application/x-www-form-urlencoded",
+            body.len(),
         );
         stream
-            .write_all(format!("{head}{{").as_bytes())
+            .write_all(format!("{head}{body}").as_bytes())
             .await
             .unwrap();
         slow.push(stream);
@@ -292,8 +305,7 @@ async fn requests_past_the_concurrency_limit_get_503_at_once_and_are_served_agai
         "The server is busy. Try again shortly."
     );
 
-    // The clients give up; their requests end and the server takes new ones.
-    drop(slow);
+    // The slow requests end and the server takes new ones.
     let mut status = 0;
     for _ in 0..50 {
         status = app
@@ -432,4 +444,112 @@ async fn shutdown_lets_a_request_in_progress_finish(db: PgPool) {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Opens `count` connections from `from` (a loopback address of the test's choosing) that each start a server
+/// function's body and then send one byte every few seconds, never finishing; the connections the server closed
+/// at once are counted apart.
+async fn dribblers(app: &TestApp, from: std::net::IpAddr, count: usize) -> (Vec<TcpStream>, usize) {
+    let mut open = Vec::new();
+    let mut refused = 0;
+    for _ in 0..count {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(from, 0)).unwrap();
+        let mut stream = socket.connect(app.addr).await.unwrap();
+        let head = post_head(
+            app.addr,
+            CreateNote::PATH,
+            "application/x-www-form-urlencoded",
+            1_000,
+        );
+        if stream
+            .write_all(format!("{head}body=").as_bytes())
+            .await
+            .is_err()
+        {
+            refused += 1;
+            continue;
+        }
+        open.push(stream);
+    }
+    // The ones the server hung up on read their end at once.
+    let mut still_open = Vec::new();
+    for mut stream in open {
+        let mut byte = [0u8; 1];
+        match timeout(Duration::from_millis(5), stream.read(&mut byte)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => refused += 1,
+            _ => still_open.push(stream),
+        }
+    }
+    (still_open, refused)
+}
+
+/// While the dribblers hold their connections: the health check and a signed-in page, from another address,
+/// each answer 200 within a second.
+async fn others_are_served(app: &TestApp, ada: &Session) {
+    for _ in 0..3 {
+        for (what, request) in [
+            ("the health check", app.get("/api/health/live")),
+            (
+                "a signed-in page",
+                app.get("/notes").header("cookie", ada.cookie_header()),
+            ),
+        ] {
+            let started = Instant::now();
+            let response = timeout(Duration::from_secs(1), request.send())
+                .await
+                .unwrap_or_else(|_| panic!("{what} took more than a second"))
+                .unwrap();
+            assert_eq!(response.status(), 200, "{what}");
+            assert!(started.elapsed() < Duration::from_secs(1), "{what}");
+        }
+    }
+}
+
+#[sqlx::test]
+async fn bodies_that_dribble_in_hold_no_permit_that_others_need(db: PgPool) {
+    // Far fewer permits than dribbling connections, and no cap on one address's connections: reading a body
+    // must not take one.
+    let app = spawn_app_with(
+        db,
+        &[
+            ("MAX_CONCURRENT_REQUESTS", "50"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "0"),
+        ],
+    )
+    .await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let (held, refused) = dribblers(&app, [127, 0, 0, 2].into(), 300).await;
+    assert_eq!((held.len(), refused), (300, 0));
+    others_are_served(&app, &ada).await;
+    // Each dribbler still gets its answer when it gives up on the body: the body timeout.
+    drop(held);
+}
+
+#[sqlx::test]
+async fn six_hundred_dribbling_connections_from_one_address_do_not_starve_the_rest(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let (held, refused) = dribblers(&app, [127, 0, 0, 2].into(), 600).await;
+    assert_eq!(
+        held.len(),
+        128,
+        "an address holds at most MAX_CONNECTIONS_PER_CLIENT (128) connections; {refused} refused"
+    );
+    assert_eq!(refused, 472);
+    others_are_served(&app, &ada).await;
+    // Once they go, the address may connect again.
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let (again, _) = dribblers(&app, [127, 0, 0, 2].into(), 1).await;
+        if again.len() == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the address was let in again"
+        );
+        sleep(Duration::from_millis(50)).await;
+    }
 }

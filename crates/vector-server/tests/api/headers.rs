@@ -139,11 +139,54 @@ async fn personal_answers_are_private_and_never_stored(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn server_function_answers_are_private_and_never_stored(db: PgPool) {
+    let app = spawn_app(db).await;
+    let ada = app.sign_in_as("ada@example.com").await;
+    let answers = [
+        // POST, the default encoding, with and without a user's data.
+        app.call(vector_auth::CurrentSession::PATH, &[], &ada).await,
+        app.call(site::ListNotes::PATH, &[], &ada).await,
+        app.call(site::DatabaseStatus::PATH, &[], &Session::default())
+            .await,
+        // GET: the answer a shared cache would be most tempted to keep.
+        app.get(site::WhoAmI::PATH)
+            .header("cookie", ada.cookie_header())
+            .send()
+            .await
+            .unwrap(),
+        // A refusal too.
+        app.call(site::ListNotes::PATH, &[], &Session::default())
+            .await,
+    ];
+    for response in &answers {
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("private, no-store"),
+            "{} {}",
+            response.url(),
+            response.status()
+        );
+    }
+    let whoami = app
+        .get(site::WhoAmI::PATH)
+        .header("cookie", ada.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status(), 200);
+    assert_eq!(whoami.text().await.unwrap(), "\"ada@example.com\"");
+}
+
+#[sqlx::test]
 async fn the_frame_ancestors_come_from_the_settings_and_hsts_from_secure_cookies(db: PgPool) {
     let app = spawn_app_with(
         db,
         &[
             ("LEPTOS_ENV", "PROD"),
+            ("VECTOR_AUTH_ANY_AUDIENCE", "true"),
             ("FRAME_ANCESTORS", "'self' https://app.govector.ai"),
         ],
     )

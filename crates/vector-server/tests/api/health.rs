@@ -303,3 +303,42 @@ async fn the_healthcheck_command_asks_the_running_server(db: PgPool) {
     let closed = format!("127.0.0.1:{}", free_port());
     assert_eq!(healthcheck(closed).await, Some(1));
 }
+
+#[sqlx::test]
+async fn not_ready_until_the_ended_sessions_are_known(db: PgPool) {
+    // The platform and its router as the server sets them up, but without the task that learns which sessions
+    // ended: until its first catch-up, an instance would accept the access tokens of sessions ended elsewhere.
+    let config = vector_server::Config::from_env(&base_env()).unwrap();
+    let limits = config.server.clone();
+    let server = site::server();
+    server.migrate(&db).await.unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .build();
+    let platform = vector_server::Platform::new(config, db, options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/health/ready", listener.local_addr().unwrap());
+    tokio::spawn(vector_server::serve(
+        listener,
+        server.router(&platform),
+        limits,
+        std::future::pending(),
+    ));
+
+    let response = reqwest::get(&url).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        detail(response).await,
+        "Not ready: the ended sessions are not known yet."
+    );
+    let watching = tokio::spawn(platform.auth.clone().watch_ended_sessions());
+    let started = std::time::Instant::now();
+    while reqwest::get(&url).await.unwrap().status() != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "ready after the first catch-up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    watching.abort();
+}

@@ -9,6 +9,7 @@ mod headers;
 mod health;
 mod malformed;
 mod metrics;
+mod panics;
 mod request_log;
 mod startup;
 

@@ -86,22 +86,41 @@ fn an_unreachable_database_is_reported_without_the_password() {
 }
 
 #[test]
-fn a_production_start_without_an_audience_warns_of_foreign_tokens() {
+fn a_production_start_without_an_audience_is_refused_unless_any_audience_is_intended() {
     let production = [
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/unused"),
         ("LEPTOS_ENV", "PROD"),
         ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
         ("VECTOR_AUTH_PROXY_URL", "https://auth.example.com"),
     ];
-    let (code, _, log) = run_with(&production);
-    assert_eq!(code, Some(1), "no database here: {log}");
-    assert!(
-        log.contains("VECTOR_AUTH_AUDIENCE is not set: tokens the auth proxy issued for any other Vector app are accepted"),
-        "{log}"
-    );
-    let mut with_audience = production.to_vec();
-    with_audience.push(("VECTOR_AUTH_AUDIENCE", "my-app"));
-    let (code, _, log) = run_with(&with_audience);
+    let (code, stderr, _) = run_with(&production);
     assert_eq!(code, Some(1));
-    assert!(!log.contains("VECTOR_AUTH_AUDIENCE"), "{log}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "error: VECTOR_AUTH_AUDIENCE is not set: expected this app's audience at Vector's auth proxy, so that \
+             tokens issued for other Vector apps are refused (or VECTOR_AUTH_ANY_AUDIENCE=true to accept them)"
+        ),
+        "{stderr}"
+    );
+    // Set, or any audience said to be intended: the start goes on (to the missing database).
+    for extra in [
+        ("VECTOR_AUTH_AUDIENCE", "my-app"),
+        ("VECTOR_AUTH_ANY_AUDIENCE", "true"),
+    ] {
+        let mut settings = production.to_vec();
+        settings.push(extra);
+        let (code, stderr, _) = run_with(&settings);
+        assert_eq!(code, Some(1));
+        assert!(
+            stderr.contains("cannot reach the database"),
+            "{extra:?}: {stderr}"
+        );
+    }
+    // Development needs neither.
+    let mut development = production.to_vec();
+    development[1] = ("LEPTOS_ENV", "DEV");
+    let (_, stderr, _) = run_with(&development);
+    assert!(stderr.contains("cannot reach the database"), "{stderr}");
 }
