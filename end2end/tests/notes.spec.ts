@@ -33,6 +33,36 @@ test("notes: create, list and delete; another user sees none of them", async ({ 
   await other.close();
 });
 
+test("notes: a long list comes in pages, and 'Show more' adds the next", async ({ page }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "many@example.com", firstName: "Many", lastName: "Notes" });
+  await expect(page.getByTestId("no-notes")).toBeVisible();
+  // The first note through the page, to learn the server function's address; the other 100 straight to it.
+  const created = page.waitForRequest((request) => request.url().includes("/api/create_note"));
+  await page.getByLabel("New note").fill("note 0");
+  await page.getByRole("button", { name: "Add note" }).click();
+  const createNote = (await created).url();
+  await expect(page.locator(".note")).toHaveCount(1);
+  const sameOrigin = { "sec-fetch-site": "same-origin" };
+  for (let n = 1; n <= 100; n++) {
+    let response = await page.request.post(createNote, { form: { body: `note ${n}` }, headers: sameOrigin });
+    if (response.status() === 401) {
+      // The 5-second access token of the test run expired on the way: refresh, as the page would.
+      expect((await page.request.post("/api/accounts/auth/refresh", { headers: sameOrigin })).status()).toBe(204);
+      response = await page.request.post(createNote, { form: { body: `note ${n}` }, headers: sameOrigin });
+    }
+    expect(response.status()).toBe(200);
+  }
+
+  await page.reload();
+  await expect(page.locator(".note")).toHaveCount(100);
+  await expect(page.locator(".note").first()).toContainText("note 100");
+  await page.getByRole("button", { name: "Show more" }).click();
+  await expect(page.locator(".note")).toHaveCount(101);
+  await expect(page.locator(".note").last()).toContainText("note 0");
+  await expect(page.getByRole("button", { name: "Show more" })).toHaveCount(0);
+});
+
 test("a call that meets an expired session refreshes once and succeeds", async ({ page, context }) => {
   await page.goto("/notes");
   await fillProxyForm(page, { email: "late@example.com", firstName: "Late", lastName: "Comer" });
