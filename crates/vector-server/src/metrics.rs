@@ -90,6 +90,18 @@ fn describe() {
         "db_pool_max_connections",
         "The pool's limit (DATABASE_MAX_CONNECTIONS): at in_use = max, database calls wait for a connection."
     );
+    describe_counter!(
+        "log_lines_dropped_total",
+        "Log lines dropped because the log's output could not keep up (LOG_BUFFER_LINES were waiting)."
+    );
+    describe_counter!(
+        "http_connections_refused_total",
+        "Connections closed at once: their client address held MAX_CONNECTIONS_PER_CLIENT already."
+    );
+    describe_counter!(
+        "auth_ended_sessions_evicted_total",
+        "Ended sessions forgotten before their access tokens expired, because the memory for them was full."
+    );
 }
 
 /// Counts and times one request. `route` is the route it matched (`/api/accounts/me/`, `/notes`), or
@@ -150,6 +162,7 @@ async fn scrape(State(exporter): State<Exporter>) -> impl IntoResponse {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(pool.size()) - idle);
     metrics::gauge!("db_pool_max_connections").set(f64::from(pool.options().get_max_connections()));
+    metrics::counter!("log_lines_dropped_total").absolute(crate::logs::dropped_lines());
     // Histograms' buckets are kept in the recorder until rendered; upkeep drains them.
     exporter.handle.run_upkeep();
     (

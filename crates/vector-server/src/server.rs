@@ -17,6 +17,7 @@ use vector_core::env::ConfigError;
 
 use crate::config::{Config, ServerLimits};
 use crate::db::{self, MigrationError};
+use crate::logs::init_tracing;
 use crate::platform::Platform;
 use crate::{health, metrics, router, serve};
 
@@ -144,10 +145,13 @@ impl<S: Clone + Send + Sync + 'static> Server<S> {
                 ExitCode::FAILURE
             };
         }
-        if let Err(e) = init_tracing() {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        let _log = match init_tracing() {
+            Ok(guard) => guard,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         match self.run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -228,30 +232,6 @@ where
         .entry(TypeId::of::<App>())
         .or_insert_with(|| generate_route_list(app))
         .clone()
-}
-
-/// Logs to standard output, filtered by `RUST_LOG` (default `info,sqlx=warn`): human-readable lines, or one JSON
-/// object per line with `LOG_FORMAT=json` (the request's fields, its id included, in `span`).
-pub fn init_tracing() -> Result<(), ConfigError> {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let json = match std::env::var("LOG_FORMAT").as_deref().map(str::trim) {
-        Err(_) | Ok("" | "text") => false,
-        Ok("json") => true,
-        Ok(other) => return Err(ConfigError::invalid("LOG_FORMAT", other, "text or json")),
-    };
-    let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        subscriber
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init();
-    } else {
-        subscriber.init();
-    }
-    Ok(())
 }
 
 /// Installs the metrics recorder and serves `GET /metrics` on `addr` for as long as the process runs.

@@ -84,3 +84,35 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_secret(db: PgPo
         assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
     }
 }
+
+#[sqlx::test]
+async fn a_log_output_nobody_reads_does_not_stall_requests(db: PgPool) {
+    // The server's standard output is a pipe nobody reads until it stops: once the pipe's buffer (64 KB on
+    // Linux) is full, a log written in line with the requests would stop them all.
+    let port = free_port();
+    let server = RunningServer::start(
+        &site_binary(),
+        &database_url(&db),
+        port,
+        &[("LOG_FORMAT", "json")],
+    );
+    wait_for_port(port, "the server", Duration::from_secs(30));
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/health/live");
+    // About 250 bytes a line: well past the pipe's buffer.
+    let started = std::time::Instant::now();
+    for n in 0..2_000 {
+        let response = tokio::time::timeout(Duration::from_secs(2), http.get(&url).send())
+            .await
+            .unwrap_or_else(|_| panic!("request {n} stalled behind the log"))
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    println!(
+        "2000 requests in {:?} with the log output stalled",
+        started.elapsed()
+    );
+    let output = server.stop();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.lines().count() > 10, "what fitted was written");
+}
