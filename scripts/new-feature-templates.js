@@ -112,11 +112,12 @@ function featureModule(feature) {
 //! for changes, counted against the user's budget) and scope every query to them, so another user's ${feature.one} is
 //! "not found"; they check every field on the server (\`fields\`) and answer 400, 401, 403 (the CSRF check), 404 or
 //! 429 with a message the form shows. The list comes in pages of \`PAGE_SIZE\`, newest first. The page is wrapped in
-//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}\`, outside
+//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}::data\`, outside
 //! \`RequireUser\` (see \`notes.rs\` for why).
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
 use serde::{Deserialize, Serialize};
 use vector_auth::prelude::*;
 
@@ -242,32 +243,47 @@ type SaveAction = Action<(Option<String>, ${Form}), Result<${Item}, AppError>>;
 type DeleteAction = Action<String, Result<(), AppError>>;
 type ListResource = Resource<Result<Page<${Item}>, AppError>>;
 
-#[component]
-pub fn ${Page}() -> impl IntoView {
-    let auth = Auth::get();
-    let save: SaveAction = Action::new(|(id, form): &(Option<String>, ${Form})| {
-        let (id, form) = (id.clone(), form.clone());
-        async move {
-            match id {
-                Some(id) => with_refresh(|| ${updateFn}(id.clone(), form.clone())).await,
-                None => with_refresh(|| ${createFn}(form.clone())).await,
-            }
-        }
-    });
-    let delete: DeleteAction = Action::new(|id: &String| {
-        let id = id.clone();
-        async move { with_refresh(|| ${deleteFn}(id.clone())).await }
-    });
-    // Loaded again after each change and when the signed-in user changes.
-    let list: ListResource = Resource::new(
-        move || (auth.user_id(), save.version().get(), delete.version().get()),
-        move |_| load_for_user(auth, Page::default(), || ${listFn}(None)),
-    );
+/// The page, loaded on its own when the browser first goes to it (a lazy route, as \`NotesPage\`): its data starts
+/// loading at once (\`data\`), while the code that shows it (\`view\`) arrives.
+pub struct ${Page} {
+    save: SaveAction,
+    delete: DeleteAction,
+    list: ListResource,
+}
 
-    view! {
-        <RequireUser>
-            <${feature.Plural}List save delete list/>
-        </RequireUser>
+#[lazy_route]
+impl LazyRoute for ${Page} {
+    fn data() -> Self {
+        let auth = Auth::get();
+        let save: SaveAction = Action::new(|(id, form): &(Option<String>, ${Form})| {
+            let (id, form) = (id.clone(), form.clone());
+            async move {
+                match id {
+                    Some(id) => with_refresh(|| ${updateFn}(id.clone(), form.clone())).await,
+                    None => with_refresh(|| ${createFn}(form.clone())).await,
+                }
+            }
+        });
+        let delete: DeleteAction = Action::new(|id: &String| {
+            let id = id.clone();
+            async move { with_refresh(|| ${deleteFn}(id.clone())).await }
+        });
+        // Loaded again after each change and when the signed-in user changes.
+        let list: ListResource = Resource::new(
+            move || (auth.user_id(), save.version().get(), delete.version().get()),
+            move |_| load_for_user(auth, Page::default(), || ${listFn}(None)),
+        );
+        Self { save, delete, list }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ${Page} { save, delete, list } = this;
+        view! {
+            <RequireUser>
+                <${feature.Plural}List save delete list/>
+            </RequireUser>
+        }
+        .into_any()
     }
 }
 

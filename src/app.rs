@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use vector_auth::prelude::*;
 use vector_auth::{AuthRoutes, UserMenu, provide_auth};
@@ -57,13 +57,15 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
+                    // Every page but the home page is a lazy route (`Lazy::<…>`): its code is a chunk of its own
+                    // in the release build, fetched the first time the browser goes to it, while its data loads.
                     // Rendered whole, then sent: their data is quick (the session comes from memory, the notes
                     // from one query), and one render uses half the memory of out-of-order streaming under load
                     // and makes a smaller page. Leave a page whose data is slow on the default (streaming).
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/notes") view=NotesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notes") view={Lazy::<NotesPage>::new()} ssr=SsrMode::Async/>
                     // Streamed: its check may wait on Vector's API.
-                    <Route path=path!("/members") view=MembersPage/>
+                    <Route path=path!("/members") view={Lazy::<MembersPage>::new()}/>
                     // The account page (/account) and the sign-in callback (/auth/callback).
                     <AuthRoutes/>
                 </Routes>

@@ -20,5 +20,6 @@ pub fn server() -> vector_server::Server<state::AppState> {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes: a page's own code arrives when the browser first goes to it.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -4,6 +4,7 @@
 //! only decides what the page shows, and anyone signed in can call a server function.
 
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
 use vector_auth::prelude::*;
 
 /// What subscribers get; 403 for anyone whose plan does not include the app.
@@ -13,22 +14,35 @@ pub async fn members_content() -> Result<String, AppError> {
     Ok("Your plan includes this app. What your subscribers get goes here.".to_owned())
 }
 
-#[component]
-pub fn MembersPage() -> impl IntoView {
-    // Created here, outside `RequireEntitlement` (see `NotesPage`).
-    let auth = Auth::get();
-    let content = Resource::new(
-        move || auth.user_id(),
-        move |_| load_for_user(auth, String::new(), members_content),
-    );
-    view! {
-        <RequireEntitlement>
-            <section class="card" data-testid="members-area">
-                <h1>"Members' area"</h1>
-                <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
-                    <p>{move || content.get().map(|answer| answer.unwrap_or_else(|e| e.detail))}</p>
-                </Transition>
-            </section>
-        </RequireEntitlement>
+/// The page, loaded on its own when the browser first goes to it (a lazy route, as `NotesPage`).
+pub struct MembersPage {
+    content: Resource<Result<String, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for MembersPage {
+    fn data() -> Self {
+        // Created here, outside `RequireEntitlement` (see `NotesPage`).
+        let auth = Auth::get();
+        let content = Resource::new(
+            move || auth.user_id(),
+            move |_| load_for_user(auth, String::new(), members_content),
+        );
+        Self { content }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let content = this.content;
+        view! {
+            <RequireEntitlement>
+                <section class="card" data-testid="members-area">
+                    <h1>"Members' area"</h1>
+                    <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
+                        <p>{move || content.get().map(|answer| answer.unwrap_or_else(|e| e.detail))}</p>
+                    </Transition>
+                </section>
+            </RequireEntitlement>
+        }
+        .into_any()
     }
 }

@@ -9,6 +9,7 @@
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
 use serde::{Deserialize, Serialize};
 
 use vector_auth::prelude::*;
@@ -85,35 +86,59 @@ pub async fn delete_note(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[component]
-pub fn NotesPage() -> impl IntoView {
-    // The actions and the list live here, outside `RequireUser`: while the server renders a page, what a
-    // `Transition` shows is built more than once, and a resource created in there would load once per build.
-    let auth = Auth::get();
-    let create = Action::new(|body: &String| {
-        let body = body.clone();
-        async move { with_refresh(|| create_note(body.clone())).await }
-    });
-    let delete = Action::new(|id: &String| {
-        let id = id.clone();
-        async move { with_refresh(|| delete_note(id.clone())).await }
-    });
-    // Loaded again after each change and when the signed-in user changes.
-    let notes = Resource::new(
-        move || {
-            (
-                auth.user_id(),
-                create.version().get(),
-                delete.version().get(),
-            )
-        },
-        move |_| load_for_user(auth, Page::default(), || list_notes(None)),
-    );
+/// The page, loaded on its own when the browser first goes to it (a lazy route): its data starts loading at
+/// once (`data`), while the code that shows it (`view`) arrives.
+pub struct NotesPage {
+    create: Action<String, Result<Note, AppError>>,
+    delete: Action<String, Result<(), AppError>>,
+    notes: NotesResource,
+}
 
-    view! {
-        <RequireUser>
-            <Notes create delete notes/>
-        </RequireUser>
+#[lazy_route]
+impl LazyRoute for NotesPage {
+    fn data() -> Self {
+        // The actions and the list live here, outside `RequireUser`: while the server renders a page, what a
+        // `Transition` shows is built more than once, and a resource created in there would load once per
+        // build.
+        let auth = Auth::get();
+        let create = Action::new(|body: &String| {
+            let body = body.clone();
+            async move { with_refresh(|| create_note(body.clone())).await }
+        });
+        let delete = Action::new(|id: &String| {
+            let id = id.clone();
+            async move { with_refresh(|| delete_note(id.clone())).await }
+        });
+        // Loaded again after each change and when the signed-in user changes.
+        let notes = Resource::new(
+            move || {
+                (
+                    auth.user_id(),
+                    create.version().get(),
+                    delete.version().get(),
+                )
+            },
+            move |_| load_for_user(auth, Page::default(), || list_notes(None)),
+        );
+        Self {
+            create,
+            delete,
+            notes,
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let NotesPage {
+            create,
+            delete,
+            notes,
+        } = this;
+        view! {
+            <RequireUser>
+                <Notes create delete notes/>
+            </RequireUser>
+        }
+        .into_any()
     }
 }
 

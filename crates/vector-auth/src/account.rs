@@ -4,6 +4,7 @@
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use leptos_router::{LazyRoute, lazy_route};
 
 use super::components::{Avatar, RequireUser, load_for_user};
 use super::context::Auth;
@@ -11,49 +12,72 @@ use super::hydrate::{self, with_refresh};
 use super::server_fns::{
     end_all_sessions, end_other_sessions, end_session, list_sessions, load_account,
 };
-use super::types::{ActivityEvent, SessionRecord};
+use super::types::{AccountOverview, ActivityEvent, SessionRecord};
 use vector_core::error::AppError;
 use vector_core::paging::Page;
 
 /// `/account`: the user's profile, their sessions with buttons to end them, and their recent activity. A
-/// signed-out visitor is sent to sign in first.
-#[component]
-pub fn AccountPage() -> impl IntoView {
-    // Created here, outside `RequireUser` (see `NotesPage`).
-    let auth = Auth::get();
-    let end_one = Action::new(|id: &String| {
-        let id = id.clone();
-        async move { with_refresh(|| end_session(id.clone())).await }
-    });
-    let end_others = Action::new(|_: &()| async move { with_refresh(end_other_sessions).await });
-    // Sessions and activity in one call: each server function and resource adds to the browser's bundle.
-    let account = Resource::new(
-        move || {
-            (
-                auth.user_id(),
-                end_one.version().get(),
-                end_others.version().get(),
-            )
-        },
-        move |_| load_for_user(auth, None, || async { load_account().await.map(Some) }),
-    );
+/// signed-out visitor is sent to sign in first. A lazy route: its code arrives when the browser first goes to it,
+/// while its data (`data`) loads.
+pub struct AccountPage {
+    end_one: Action<String, Result<(), AppError>>,
+    end_others: Action<(), Result<usize, AppError>>,
+    account: Resource<Result<Option<AccountOverview>, AppError>>,
+}
 
-    view! {
-        <RequireUser>
-            <Profile/>
-            <Transition fallback=|| view! { <section class="card"><p class="status">"Loading…"</p></section> }>
-                {move || account.get().map(|result| match result {
-                    Ok(Some(account)) => EitherOf3::A(view! {
-                        <Sessions sessions=account.sessions end_one end_others/>
-                        <Activity events=account.activity/>
-                    }),
-                    Ok(None) => EitherOf3::B(()),
-                    Err(e) => EitherOf3::C(view! {
-                        <section class="card"><p class="form-error" role="alert">{e.detail}</p></section>
-                    }),
-                })}
-            </Transition>
-        </RequireUser>
+#[lazy_route]
+impl LazyRoute for AccountPage {
+    fn data() -> Self {
+        // Created here, outside `RequireUser` (see the notes page).
+        let auth = Auth::get();
+        let end_one = Action::new(|id: &String| {
+            let id = id.clone();
+            async move { with_refresh(|| end_session(id.clone())).await }
+        });
+        let end_others =
+            Action::new(|_: &()| async move { with_refresh(end_other_sessions).await });
+        // Sessions and activity in one call: each server function and resource adds to the browser's bundle.
+        let account = Resource::new(
+            move || {
+                (
+                    auth.user_id(),
+                    end_one.version().get(),
+                    end_others.version().get(),
+                )
+            },
+            move |_| load_for_user(auth, None, || async { load_account().await.map(Some) }),
+        );
+        Self {
+            end_one,
+            end_others,
+            account,
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let AccountPage {
+            end_one,
+            end_others,
+            account,
+        } = this;
+        view! {
+            <RequireUser>
+                <Profile/>
+                <Transition fallback=|| view! { <section class="card"><p class="status">"Loading…"</p></section> }>
+                    {move || account.get().map(|result| match result {
+                        Ok(Some(account)) => EitherOf3::A(view! {
+                            <Sessions sessions=account.sessions end_one end_others/>
+                            <Activity events=account.activity/>
+                        }),
+                        Ok(None) => EitherOf3::B(()),
+                        Err(e) => EitherOf3::C(view! {
+                            <section class="card"><p class="form-error" role="alert">{e.detail}</p></section>
+                        }),
+                    })}
+                </Transition>
+            </RequireUser>
+        }
+        .into_any()
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route};
 use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::{MatchNestedRoutes, SsrMode, path};
+use leptos_router::{Lazy, MatchNestedRoutes, SsrMode, path};
 
 use super::account::AccountPage;
 use super::context::Auth;
@@ -203,7 +203,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 #[component(transparent)]
 pub fn AuthRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+        <Route path=path!("/account") view={Lazy::<AccountPage>::new()} ssr=SsrMode::Async/>
         <Route path=path!("/auth/callback") view=AuthCallback/>
     }
     .into_inner()
