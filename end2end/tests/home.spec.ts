@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { APP_URL } from "../playwright.config";
+import { APP_URL, DEV_APP_URL } from "../playwright.config";
 
 test("the home page is rendered on the server", async ({ request }) => {
   const response = await request.get("/");
@@ -61,11 +61,14 @@ test("the bundle has hashed names, arrives compressed, and a repeat visit downlo
   // wasm-bindgen's snippets keep their names from build to build: those are revalidated instead.
   const isSnippet = (path: string) => path.startsWith("/pkg/snippets/");
   const names = [...bundle.keys()].filter((path) => !isSnippet(path)).sort();
-  expect(names).toHaveLength(3);
-  const named = (kind: string) => names.find((path) => path.endsWith(`.${kind}`));
+  // The stylesheet, the JS and the wasm of the shell and the home page, and the loader of the other pages' chunks
+  // (the split build): no chunk, since the home page is in the first download.
+  expect(names).toHaveLength(4);
+  const named = (kind: string) => names.find((path) => path.startsWith("/pkg/vector_app.") && path.endsWith(`.${kind}`));
   for (const kind of ["css", "js", "wasm"]) {
     expect(named(kind), kind).toMatch(new RegExp(`^/pkg/vector_app\\.[\\w-]+\\.${kind}$`));
   }
+  expect(names.filter((path) => /^\/pkg\/__wasm_split\.[\w-]+\.js$/.test(path))).toHaveLength(1);
   for (const [path, { status, headers }] of bundle) {
     expect(status, path).toBe(200);
     const caching = isSnippet(path) ? "no-cache" : "public, max-age=31536000, immutable";
@@ -92,4 +95,23 @@ test("the bundle has hashed names, arrives compressed, and a repeat visit downlo
   await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
   expect(fromNetwork).toEqual([]);
   expect(fromCache.sort()).toEqual(names);
+});
+
+test("a page in a chunk of its own arrives when the browser first goes to it, hashed and cached for good", async ({ page }) => {
+  const chunks: { path: string; caching?: string }[] = [];
+  page.on("response", (response) => {
+    const path = new URL(response.url()).pathname;
+    if (/^\/pkg\/split_.*\.wasm$/.test(path)) chunks.push({ path, caching: response.headers()["cache-control"] });
+  });
+  // The dev-mode instance: signed in as the dev user, let into the members' page.
+  await page.goto(`${DEV_APP_URL}/`);
+  await expect(page.locator("main[data-hydrated=true]")).toBeVisible();
+  expect(chunks, "the home page needs no chunk").toEqual([]);
+  await page.getByRole("link", { name: "Members" }).first().click();
+  await expect(page.getByTestId("members-area")).toBeVisible();
+  expect(chunks.length, "the members page's chunk").toBeGreaterThan(0);
+  for (const chunk of chunks) {
+    expect(chunk.path).toMatch(/^\/pkg\/split_\w+\.[\w-]+\.wasm$/);
+    expect(chunk.caching, chunk.path).toBe("public, max-age=31536000, immutable");
+  }
 });
