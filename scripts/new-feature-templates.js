@@ -2,14 +2,17 @@
 // rustfmt afterwards; what is inside `view!` is left as written here, so it is indented by hand.
 "use strict";
 
-// Valid values for the tests, as the form sends them, and as the server answers them (JSON).
+// Valid values for the tests: as the form sends them, as the server answers them (JSON), as the page shows them,
+// and, for a date and time typed in the browser's zone (the end-to-end tests run in Asia/Kolkata, UTC+05:30), as
+// stored (\`utc\`).
 const EXAMPLES = {
   text: { sent: "An example", json: '"An example"', shown: "An example" },
   longtext: { sent: "First line\\nsecond line", json: '"First line\\nsecond line"', shown: "First line second line" },
   int: { sent: "42", json: "42", shown: "42" },
   bool: { sent: "true", json: "true", shown: "Yes" },
   url: { sent: "https://example.com/a", json: '"https://example.com/a"', shown: "https://example.com/a" },
-  datetime: { sent: "2026-12-01T09:30", json: '"2026-12-01T09:30:00Z"', shown: "2026-12-01 09:30 UTC" },
+  date: { sent: "2026-12-01", json: '"2026-12-01"', shown: "2026-12-01" },
+  datetime: { sent: "2026-12-01T09:30", json: '"2026-12-01T09:30:00Z"', shown: "2026-12-01 09:30", utc: "2026-12-01T04:00:00Z" },
 };
 const CHANGED = {
   text: { sent: "Changed", json: '"Changed"', shown: "Changed" },
@@ -17,13 +20,31 @@ const CHANGED = {
   int: { sent: "-7", json: "-7", shown: "-7" },
   bool: { sent: "false", json: "false", shown: "No" },
   url: { sent: "https://example.org/b", json: '"https://example.org/b"', shown: "https://example.org/b" },
-  datetime: { sent: "2027-01-02T03:04", json: '"2027-01-02T03:04:00Z"', shown: "2027-01-02 03:04 UTC" },
+  date: { sent: "2027-01-02", json: '"2027-01-02"', shown: "2027-01-02" },
+  datetime: { sent: "2027-01-02T03:04", json: '"2027-01-02T03:04:00Z"', shown: "2027-01-02 03:04", utc: "2027-01-01T21:34:00Z" },
 };
+// An optional field is emptied by the change: stored as NULL, shown as "—".
+const CLEARED = { sent: "", json: "null", shown: "—" };
+// A field's example value: EXAMPLES or CHANGED.
+const example = (values, f) => (values === CHANGED && f.optional ? CLEARED : values[f.type]);
 
 const indent = (lines, spaces) => lines.map((l) => (l ? " ".repeat(spaces) + l : l)).join("\n");
 const maxConst = (f) => `MAX_${f.name.toUpperCase()}_CHARS`;
 const inputId = (feature, f) => `${feature.route}-${f.name.replace(/_/g, "-")}`;
-const formLabel = (f) => (f.type === "datetime" ? `${f.label} (UTC)` : f.label);
+const formLabel = (f) => (f.optional ? `${f.label} (optional)` : f.label);
+// The call that checks a field's value (\`value\`, a &str) on the server.
+const checkCall = (f, value) => {
+  const label = JSON.stringify(f.label);
+  switch (f.type) {
+    case "text":
+    case "longtext":
+      return `fields::text(${label}, ${value}, ${maxConst(f)})`;
+    case "url":
+      return `fields::url(${label}, ${value}, ${maxConst(f)})`;
+    default:
+      return `fields::${f.type}(${label}, ${value})`;
+  }
+};
 
 function migration(feature) {
   const { name, fields } = feature;
@@ -33,9 +54,10 @@ function migration(feature) {
     column("id", "uuid PRIMARY KEY DEFAULT gen_random_uuid()"),
     column("user_id", "uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE"),
     ...fields.map((f) => {
-      if (f.max) return column(f.name, `text NOT NULL CHECK (char_length(${f.name}) BETWEEN 1 AND ${f.max})`);
+      const notNull = f.optional ? "" : " NOT NULL";
+      if (f.max) return column(f.name, `text${notNull} CHECK (char_length(${f.name}) BETWEEN 1 AND ${f.max})`);
       if (f.type === "bool") return column(f.name, "boolean NOT NULL DEFAULT false");
-      return column(f.name, `${f.sql} NOT NULL`);
+      return column(f.name, `${f.sql}${notNull}`);
     }),
     column("created_at", "timestamptz NOT NULL DEFAULT now()"),
     column("updated_at", "timestamptz NOT NULL DEFAULT now()"),
@@ -59,6 +81,8 @@ function featureModule(feature) {
   const placeholders = fields.map((_, i) => `$${i + 2}`).join(", ");
   const sets = fields.map((f, i) => `${f.name} = $${i + 3}`).join(", ");
   const binds = fields.map((f) => `        .bind(${f.stored === "String" ? "&" : ""}valid.${f.name})`);
+  const opt = (f, type) => (f.optional ? `Option<${type}>` : type);
+  const datetimes = fields.filter((f) => f.type === "datetime");
   const sql = (text) => JSON.stringify(text);
   // A query over several lines of one string literal (\ at a line's end drops the break and the next indent).
   const sqlLines = (lines) => `"${lines.join(" \\\n         ")}"`;
@@ -67,40 +91,53 @@ function featureModule(feature) {
     .filter((f) => f.max)
     .map((f) => `pub const ${maxConst(f)}: usize = ${f.max};`)
     .join("\n");
+  const itemDocs = { datetime: "UTC, RFC 3339 (`2026-12-01T09:30:00Z`)", date: "`2026-12-01`" };
   const itemFields = fields
-    .map((f) => (f.type === "datetime" ? `    /// UTC, RFC 3339 (\`2026-12-01T09:30:00Z\`).\n    pub ${f.name}: String,` : `    pub ${f.name}: ${f.rust},`))
+    .map((f) => {
+      const doc = [itemDocs[f.type], f.optional && "`None` when left empty"].filter(Boolean).join("; ");
+      return `${doc ? `    /// ${doc[0].toUpperCase()}${doc.slice(1)}.\n` : ""}    pub ${f.name}: ${opt(f, f.rust)},`;
+    })
     .join("\n");
   const formFields = fields.map((f) => `    pub ${f.name}: ${f.form},`).join("\n");
   const fromSaved = fields
     .map((f) => {
-      if (f.type === "bool") return `            ${f.name}: saved.${f.name},`;
-      if (f.type === "int") return `            ${f.name}: saved.${f.name}.to_string(),`;
-      if (f.type === "datetime") return `            ${f.name}: fields::datetime_for_input(&saved.${f.name}),`;
-      return `            ${f.name}: saved.${f.name}.clone(),`;
+      const saved = `saved.${f.name}`;
+      if (f.type === "bool") return `            ${f.name}: ${saved},`;
+      if (f.type === "int") {
+        return `            ${f.name}: ${f.optional ? `${saved}.map(|n| n.to_string()).unwrap_or_default()` : `${saved}.to_string()`},`;
+      }
+      if (f.type === "datetime") {
+        return `            ${f.name}: ${f.optional ? `${saved}.as_deref().map(fields::datetime_for_input).unwrap_or_default()` : `fields::datetime_for_input(&${saved})`},`;
+      }
+      return `            ${f.name}: ${saved}.clone()${f.optional ? ".unwrap_or_default()" : ""},`;
     })
     .join("\n");
+  // Dates and times are typed in the visitor's zone and sent in UTC.
+  const forServer = datetimes.length
+    ? `
+
+    /// The form as the server takes it: each date and time, typed in the visitor's time zone, in UTC.
+    fn for_server(mut self) -> Self {
+${datetimes.map((f) => `        self.${f.name} = fields::datetime_from_input(&self.${f.name});`).join("\n")}
+        self
+    }`
+    : "";
   // The checked values and the row's columns have the same Rust types.
-  const storedFields = fields.map((f) => `    pub ${f.name}: ${f.stored},`).join("\n");
-  const rowTypes = ["fields::Uuid", ...fields.map((f) => f.stored)].join(", ");
+  const storedFields = fields.map((f) => `    pub ${f.name}: ${opt(f, f.stored)},`).join("\n");
+  const rowTypes = ["fields::Uuid", ...fields.map((f) => opt(f, f.stored))].join(", ");
+  const toWire = { datetime: "fields::datetime_to_string", date: "fields::date_to_string" };
   const fromRow = fields
-    .map((f) => (f.type === "datetime" ? `            ${f.name}: fields::datetime_to_string(${f.name}),` : `            ${f.name},`))
+    .map((f) => {
+      const convert = toWire[f.type];
+      if (!convert) return `            ${f.name},`;
+      return `            ${f.name}: ${f.optional ? `${f.name}.map(${convert})` : `${convert}(${f.name})`},`;
+    })
     .join("\n");
   const checks = fields
     .map((f) => {
-      const label = JSON.stringify(f.label);
-      switch (f.type) {
-        case "text":
-        case "longtext":
-          return `            ${f.name}: fields::text(${label}, &self.${f.name}, ${maxConst(f)})?,`;
-        case "url":
-          return `            ${f.name}: fields::url(${label}, &self.${f.name}, ${maxConst(f)})?,`;
-        case "int":
-          return `            ${f.name}: fields::int(${label}, &self.${f.name})?,`;
-        case "datetime":
-          return `            ${f.name}: fields::datetime(${label}, &self.${f.name})?,`;
-        default:
-          return `            ${f.name}: self.${f.name},`;
-      }
+      if (f.type === "bool") return `            ${f.name}: self.${f.name},`;
+      if (f.optional) return `            ${f.name}: fields::optional(&self.${f.name}, |v| ${checkCall(f, "v")})?,`;
+      return `            ${f.name}: ${checkCall(f, `&self.${f.name}`)}?,`;
     })
     .join("\n");
   const notFound = `AppError::new(404, "${feature.One} not found.")`;
@@ -111,11 +148,11 @@ function featureModule(feature) {
 //! Like \`notes.rs\`: the server functions take the signed-in user from \`require_user()\` (\`require_user_for_write()\`
 //! for changes, counted against the user's budget) and scope every query to them, so another user's ${feature.one} is
 //! "not found"; they check every field on the server (\`fields\`) and answer 400, 401, 403 (the CSRF check), 404 or
-//! 429 with a message the form shows. The list comes in pages of \`PAGE_SIZE\`, newest first. The page is wrapped in
+//! 429 with a message the page shows (a toast, \`use_toast\`). The list comes in pages of \`PAGE_SIZE\`, newest first. The page is wrapped in
 //! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}::data\`, outside
 //! \`RequireUser\` (see \`notes.rs\` for why).
 
-use leptos::either::EitherOf3;
+use leptos::either::${fields.some(usesEither) ? "{Either, EitherOf3}" : "EitherOf3"};
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 use serde::{Deserialize, Serialize};
@@ -148,7 +185,7 @@ ${fromSaved}
         Ok(Valid${Item} {
 ${checks}
         })
-    }
+    }${forServer}
 }
 
 /// The form's fields, checked and typed for the database.
@@ -292,32 +329,29 @@ fn ${feature.Plural}List(save: SaveAction, delete: DeleteAction, list: ListResou
     let draft = RwSignal::new(${Form}::default());
     // The id of the ${feature.one} being edited: the form then saves changes to it instead of adding one.
     let editing = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
     let reset = move || {
         draft.set(${Form}::default());
         editing.set(None);
-        error.set(None);
     };
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => reset(),
-        Some(Err(e)) => error.set(Some(e.detail)),
-        None => {}
-    });
-    Effect::new(move |_| {
-        if let Some(Err(e)) = delete.value().get() {
-            error.set(Some(e.detail));
+    // Each outcome said in a message (a refusal in the server's words); the form cleared once saved.
+    let toasts = use_toast();
+    on_result(save, move |result| {
+        let saved = if editing.get_untracked().is_some() { "Changes saved." } else { "${feature.One} added." };
+        toasts.report(result, saved);
+        if result.is_ok() {
+            reset();
         }
     });
+    on_result(delete, move |result| toasts.report(result, "${feature.One} deleted."));
 
     view! {
         <section class="card">
             <h1>"Your ${feature.title.toLowerCase()}"</h1>
             <form class="record-form" on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch((editing.get_untracked(), draft.get_untracked()));
+                save.dispatch((editing.get_untracked(), draft.get_untracked()${datetimes.length ? ".for_server()" : ""}));
             }>
 ${indent(fields.flatMap((f) => inputView(feature, f)), 16)}
-                {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 <div class="record-actions">
                     <button class="button" type="submit" disabled=save.pending()>
                         {move || if editing.get().is_some() { "Save changes" } else { "Add ${feature.one}" }}
@@ -330,7 +364,7 @@ ${indent(fields.flatMap((f) => inputView(feature, f)), 16)}
             <Transition fallback=|| view! { <p class="status">"Loading…"</p> }>
                 {move || list.get().map(|result| match result {
                     Ok(first) if first.items.is_empty() => EitherOf3::A(view! {
-                        <p class="status" data-testid="no-${feature.route}">"No ${feature.title.toLowerCase()} yet."</p>
+                        <p class="status" data-testid="no-${feature.route}">"No ${feature.title.toLowerCase()} yet: add the first above."</p>
                     }),
                     Ok(first) => EitherOf3::B(view! { <${Item}Pages first draft editing delete/> }),
                     Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
@@ -354,18 +388,19 @@ fn ${Item}Pages(
         let cursor = cursor.clone();
         async move { with_refresh(|| ${listFn}(Some(cursor.clone()))).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_more.value().get() {
-            more.update(|items| items.extend(page.items));
-            next.set(page.next);
+    let toasts = use_toast();
+    on_result(load_more, move |result| match result {
+        Ok(page) => {
+            more.update(|items| items.extend(page.items.clone()));
+            next.set(page.next.clone());
         }
+        Err(e) => toasts.failure(e),
     });
     view! {
         <ul class="records" data-testid="${feature.route}">
             {first.items.into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
             {move || more.get().into_iter().map(|item| view! { <${Item}Item item draft editing delete/> }).collect_view()}
         </ul>
-        {move || load_more.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.detail}</p> })}
         <Show when=move || next.with(Option::is_some)>
             <button class="button secondary" data-testid="more-${feature.route}" disabled=load_more.pending()
                 on:click=move |_| { if let Some(cursor) = next.get_untracked() { load_more.dispatch(cursor); } }>
@@ -439,25 +474,39 @@ function inputView(feature, f) {
     text: [`type="text"`, `maxlength=${maxConst(f)}.to_string()`],
     url: [`type="url"`, `maxlength=${maxConst(f)}.to_string()`, `placeholder="https://"`],
     int: [`type="number"`, `step="1"`, `inputmode="numeric"`],
+    date: [`type="date"`],
     datetime: [`type="datetime-local"`],
   }[f.type];
   return [`<label for="${id}">"${label}"</label>`, `<input`, `    id="${id}"`, ...attrs.map((a) => `    ${a}`), ...value, `/>`];
 }
 
+// Optional links and dates and times show either their element or "—".
+const usesEither = (f) => f.optional && (f.type === "url" || f.type === "datetime");
+
 function displayView(f) {
+  const value = `item.${f.name}`;
+  const or = (some) => `{match ${value} { Some(${f.type === "url" ? "url" : "utc"}) => Either::Left(view! { ${some} }), None => Either::Right(fields::EMPTY) }}`;
+  const link = (url) => `<a href=${url}.clone() rel="nofollow noopener noreferrer">{${url}.clone()}</a>`;
+  const text = f.optional ? `{${value}.unwrap_or_else(|| fields::EMPTY.to_owned())}` : `{${value}}`;
   const shown = {
-    text: `{item.${f.name}}`,
-    longtext: `<span class="record-longtext">{item.${f.name}}</span>`,
-    int: `{item.${f.name}}`,
-    bool: `{if item.${f.name} { "Yes" } else { "No" }}`,
-    url: `<a href=item.${f.name}.clone() rel="nofollow noopener noreferrer">{item.${f.name}.clone()}</a>`,
-    datetime: `{fields::datetime_for_display(&item.${f.name})}`,
+    text,
+    longtext: `<span class="record-longtext">${text}</span>`,
+    int: f.optional ? `{${value}.map_or_else(|| fields::EMPTY.to_owned(), |n| n.to_string())}` : `{${value}}`,
+    bool: `{if ${value} { "Yes" } else { "No" }}`,
+    url: f.optional ? or(link("url")) : link(value),
+    date: text,
+    datetime: f.optional ? or("<LocalDateTime utc/>") : `<LocalDateTime utc=${value}/>`,
   }[f.type];
   return [`<dt>"${f.label}"</dt>`, `<dd data-field="${f.name}">${shown}</dd>`];
 }
 
-// Invalid values the server must refuse, with its message.
+// Invalid values the server must refuse, with its message. An optional field takes an empty value.
 function invalidCases(f) {
+  const blank = ([value]) => value === "String::new()" || value === `"   ".to_owned()`;
+  return requiredCases(f).filter((c) => !(f.optional && blank(c)));
+}
+
+function requiredCases(f) {
   const L = f.label;
   switch (f.type) {
     case "text":
@@ -490,6 +539,13 @@ function invalidCases(f) {
         // Valid where it was written, but past year 9999 once in UTC.
         [`"9999-12-31T23:59:00-01:00".to_owned()`, `"${L} must be between the years 1 and 9999 (UTC)."`],
       ];
+    case "date":
+      return [
+        [`String::new()`, `"${L} must be a date, such as 2026-12-01."`],
+        [`"2026-02-30".to_owned()`, `"${L} must be a date, such as 2026-12-01."`],
+        [`"2026-12-01T09:30".to_owned()`, `"${L} must be a date, such as 2026-12-01."`],
+        [`"10000-01-01".to_owned()`, `"${L} must be a date, such as 2026-12-01."`],
+      ];
     default:
       return [];
   }
@@ -500,7 +556,7 @@ function integrationTests(feature) {
   const [listFn, createFn, updateFn, deleteFn] = feature.fns;
   const Struct = (fn) => feature.fnTypes[feature.fns.indexOf(fn)];
   const key = (f) => `form[${f.name}]`;
-  const json = (values) => `json!({"id": id, ${fields.map((f) => `"${f.name}": ${values[f.type].json}`).join(", ")}})`;
+  const json = (values) => `json!({"id": id, ${fields.map((f) => `"${f.name}": ${example(values, f).json}`).join(", ")}})`;
   const boolFields = fields.filter((f) => f.type === "bool");
   const cases = fields.flatMap((f) => invalidCases(f).map(([value, message]) => `        ("${key(f)}", ${value}, ${message}),`));
   const title = feature.title.toLowerCase();
@@ -529,10 +585,10 @@ ${fields.map((f) => `        ("${key(f)}", "${EXAMPLES[f.type].sent}"),`).join("
     form
 }
 
-/// Every field changed.
+/// Every field changed${fields.some((f) => f.optional) ? " (the optional ones emptied)" : ""}.
 fn changed_form() -> Vec<(&'static str, &'static str)> {
     form(&[
-${fields.map((f) => `        ("${key(f)}", "${CHANGED[f.type].sent}"),`).join("\n")}
+${fields.map((f) => `        ("${key(f)}", "${example(CHANGED, f).sent}"),`).join("\n")}
     ])
 }
 
@@ -682,58 +738,82 @@ async fn the_${name}_page_is_rendered_on_the_server_with_the_users_${name}(db: P
 function endToEndTest(feature) {
   const { fields } = feature;
   const add = `Add ${feature.one}`;
+  const datetimes = fields.filter((f) => f.type === "datetime");
+  const input = (f) => `page.getByLabel(${JSON.stringify(formLabel(f))}, { exact: true })`;
+  const typed = (value) => JSON.stringify(value.sent.replace(/\\n/g, "\n"));
   const fill = (values) =>
     fields
       .map((f) => {
-        const field = `page.getByLabel(${JSON.stringify(formLabel(f))}, { exact: true })`;
-        if (f.type === "bool") return `  await ${field}.setChecked(${values[f.type].sent});`;
-        return `  await ${field}.fill(${JSON.stringify(values[f.type].sent.replace(/\\n/g, "\n"))});`;
+        if (f.type === "bool") return `  await ${input(f)}.setChecked(${values[f.type].sent});`;
+        return `  await ${input(f)}.fill(${typed(example(values, f))});`;
       })
       .join("\n");
+  // What each field shows; a date and time also carries the UTC instant stored (\`<time datetime>\`).
   const shows = (values) =>
     fields
-      .map((f) => `  await expect(item.locator('[data-field="${f.name}"]')).toHaveText(${JSON.stringify(values[f.type].shown)});`)
+      .flatMap((f) => {
+        const value = example(values, f);
+        const field = `item.locator('[data-field="${f.name}"]')`;
+        const lines = [`  await expect(${field}).toHaveText(${JSON.stringify(value.shown)});`];
+        if (value.utc) lines.push(`  await expect(${field}.locator("time")).toHaveAttribute("datetime", "${value.utc}");`);
+        return lines;
+      })
       .join("\n");
-  const required = fields.find((f) => f.type !== "bool");
+  const required = fields.find((f) => f.type !== "bool" && !f.optional);
   const emptyMessage = required && invalidCases(required)[0][1];
   const first = fields[0];
-  const firstInput = `page.getByLabel(${JSON.stringify(formLabel(first))}, { exact: true })`;
+  const toasts = `page.getByTestId("toasts")`;
 
   return `// The ${feature.title.toLowerCase()} page (written by \`${feature.command}\`) in Chromium.
 import { expect, test } from "@playwright/test";
 
 import { accessibilityViolations, fillProxyForm, waitForHydration } from "./helpers";
-
-test("${feature.title.toLowerCase()}: add, edit and delete; another user sees none of them", async ({ page, browser }) => {
+${
+  datetimes.length
+    ? `
+// Dates and times are typed and shown in the browser's zone, and stored in UTC: a zone five and a half hours
+// from UTC tells them apart.
+test.use({ timezoneId: "Asia/Kolkata" });
+`
+    : ""
+}
+test("${feature.title.toLowerCase()}: add, edit and delete, each said in a message; another user sees none of them", async ({ page, browser }) => {
   await page.goto("/${feature.route}");
   await fillProxyForm(page, { email: "${feature.route}-owner@example.com", firstName: "Owner" });
   await waitForHydration(page);
-  await expect(page.getByTestId("no-${feature.route}")).toBeVisible();
+  await expect(page.getByTestId("no-${feature.route}")).toHaveText("No ${feature.title.toLowerCase()} yet: add the first above.");
 ${
   emptyMessage
     ? `
+  // The server's refusal, in an alert that stays until dismissed.
   await page.getByRole("button", { name: "${add}" }).click();
-  await expect(page.getByRole("alert")).toHaveText(${emptyMessage});
+  const refusal = ${toasts}.getByRole("alert");
+  await expect(refusal).toContainText(${emptyMessage});
+  await refusal.getByRole("button", { name: "Dismiss" }).click();
+  await expect(refusal).toHaveCount(0);
 `
     : ""
 }
 ${fill(EXAMPLES)}
   await page.getByRole("button", { name: "${add}" }).click();
+  await expect(${toasts}).toContainText("${feature.One} added.");
   const item = page.getByTestId("${feature.route}").locator(".record");
   await expect(item).toHaveCount(1);
 ${shows(EXAMPLES)}
   await expect(page.getByRole("alert")).toHaveCount(0);
-${first.type === "bool" ? `  await expect(${firstInput}).not.toBeChecked();` : `  await expect(${firstInput}).toHaveValue("");`}
+${first.type === "bool" ? `  await expect(${input(first)}).not.toBeChecked();` : `  await expect(${input(first)}).toHaveValue("");`}
 
   expect(await accessibilityViolations(page)).toEqual([]);
 
   await item.getByRole("button", { name: "Edit" }).click();
-${first.type === "bool" ? `  await expect(${firstInput}).toBeChecked({ checked: ${EXAMPLES.bool.sent} });` : `  await expect(${firstInput}).toHaveValue(${JSON.stringify(EXAMPLES[first.type].sent.replace(/\\n/g, "\n"))});`}
+${first.type === "bool" ? `  await expect(${input(first)}).toBeChecked({ checked: ${EXAMPLES.bool.sent} });` : `  await expect(${input(first)}).toHaveValue(${typed(EXAMPLES[first.type])});`}
 ${fill(CHANGED)}
   await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(${toasts}).toContainText("Changes saved.");
 ${shows(CHANGED)}
   await expect(item).toHaveCount(1);
 
+  // The page as the server renders it, then hydrated: the same values.
   await page.reload();
   await waitForHydration(page);
 ${shows(CHANGED)}
@@ -746,6 +826,7 @@ ${shows(CHANGED)}
   await other.close();
 
   await item.getByRole("button", { name: "Delete" }).click();
+  await expect(${toasts}).toContainText("${feature.One} deleted.");
   await expect(page.getByTestId("no-${feature.route}")).toBeVisible();
 });
 `;

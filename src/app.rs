@@ -7,6 +7,7 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use vector_auth::prelude::*;
 use vector_auth::{AuthRoutes, UserMenu, provide_auth};
+use vector_ui::{NavMenu, ToastRegion, provide_toasts, theme_attribute};
 
 use crate::pages::home::HomePage;
 use crate::pages::members::MembersPage;
@@ -20,7 +21,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // The theme the visitor chose (a cookie), so the page arrives in it; none: the system's.
+        <html lang="en" data-theme=theme_attribute()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -39,6 +41,7 @@ pub fn document(options: LeptosOptions, body: impl IntoView) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_toasts();
     provide_auth();
     // Set once the browser has hydrated the page; end-to-end tests wait for it.
     let hydrated = RwSignal::new(false);
@@ -48,11 +51,12 @@ pub fn App() -> impl IntoView {
         <Title text="Vector app"/>
         <Router>
             <header class="site-header">
-                <nav class="nav">
-                    <A href="/" attr:class="brand">"Vector app"</A>
+                <A href="/" attr:class="brand">"Vector app"</A>
+                // Behind a "Menu" button on a phone, so the header keeps one row however many pages there are.
+                <NavMenu>
                     <A href="/notes">"Notes"</A>
                     <A href="/members">"Members"</A>
-                </nav>
+                </NavMenu>
                 <UserMenu/>
             </header>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
@@ -70,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <AuthRoutes/>
                 </Routes>
             </main>
+            // Messages after actions (`use_toast()`), read out by screen readers.
+            <ToastRegion/>
         </Router>
     }
 }

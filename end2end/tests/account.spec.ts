@@ -7,8 +7,14 @@ const person = { email: "acct@example.com", firstName: "Acc", lastName: "Ount" }
 test("account: end another device's session from the account page; sign out everywhere signs out every tab", async ({ page, context, browser }) => {
   await page.goto("/account");
   await fillProxyForm(page, person);
+  const messages = page.getByTestId("toasts");
+  await expect(messages).toContainText("Signed in as Acc Ount.");
   await expect(page.getByTestId("profile-name")).toHaveText("Acc Ount");
   await expect(page.getByTestId("session")).toHaveCount(1);
+  // Times in the browser's own zone (the test's is UTC; the server's rendering says so, the browser's does not).
+  const signedInAt = page.getByTestId("session").locator("time").first();
+  await expect(signedInAt).toHaveAttribute("datetime", /Z$/);
+  await expect(signedInAt).not.toContainText("UTC");
 
   // Another device signs in as the same person.
   const device = await browser.newContext();
@@ -22,6 +28,7 @@ test("account: end another device's session from the account page; sign out ever
   await expect(sessions).toHaveCount(2);
   await expect(sessions.filter({ hasText: "This device" })).toHaveCount(1);
   await sessions.filter({ hasNotText: "This device" }).getByRole("button", { name: "End" }).click();
+  await expect(messages).toContainText("Session ended: that device is signed out.");
   await expect(sessions).toHaveCount(1);
 
   // The other device is signed out on its next action.
@@ -36,7 +43,9 @@ test("account: end another device's session from the account page; sign out ever
   await expect(second.getByTestId("no-notes")).toBeVisible();
   await page.getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(messages).toContainText("Signed out everywhere.");
   await expect(second.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(second.getByTestId("toasts")).toContainText("Signed out in another tab.");
   expect((await page.request.get("/api/accounts/me/")).status()).toBe(401);
 });
 
@@ -58,6 +67,7 @@ test("account: a device signed out from another keeps its proxy token, and posti
   await page.reload();
   await expect(page.getByTestId("session")).toHaveCount(2);
   await page.getByRole("button", { name: "Sign out other sessions" }).click();
+  await expect(page.getByTestId("toasts")).toContainText("Signed out 1 other session.");
   await expect(page.getByTestId("session")).toHaveCount(1);
 
   // The stored token, posted again from the signed-out device: no new session.

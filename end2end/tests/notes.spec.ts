@@ -1,25 +1,40 @@
 import { expect, test } from "@playwright/test";
 
 import { APP_URL, PROXY_URL } from "../playwright.config";
-import { fillProxyForm } from "./helpers";
+import { fillProxyForm, waitForHydration } from "./helpers";
 
-test("notes: create, list and delete; another user sees none of them", async ({ page, browser }) => {
+test("notes: create, list and delete, each said in a message; another user sees none of them", async ({ page, browser }) => {
   await page.goto("/notes");
   await fillProxyForm(page, { email: "noa@example.com", firstName: "Noa", lastName: "Notes" });
-  await expect(page.getByTestId("no-notes")).toBeVisible();
+  await expect(page.getByTestId("no-notes")).toHaveText("No notes yet: add the first above.");
 
+  // The messages are a polite live region: screen readers read each one as it appears.
+  const messages = page.getByTestId("toasts");
+  await expect(messages).toHaveAttribute("role", "status");
+  await expect(messages).toHaveAttribute("aria-live", "polite");
+
+  // The server's refusal: an alert (read at once), there until dismissed.
   await page.getByRole("button", { name: "Add note" }).click();
-  await expect(page.getByRole("alert")).toHaveText("A note cannot be empty.");
+  const refusal = messages.getByRole("alert");
+  await expect(refusal).toContainText("A note cannot be empty.");
+  await page.waitForTimeout(6_000);
+  await expect(refusal).toBeVisible();
+  await refusal.getByRole("button", { name: "Dismiss" }).click();
+  await expect(refusal).toHaveCount(0);
 
   for (const text of ["buy milk", "call Grace"]) {
     await page.getByLabel("New note").fill(text);
     await page.getByRole("button", { name: "Add note" }).click();
     await expect(page.getByTestId("notes")).toContainText(text);
   }
+  await expect(messages).toContainText("Note added.");
   await expect(page.getByLabel("New note")).toHaveValue("");
   await expect(page.locator(".note")).toHaveCount(2);
+  // A success fades on its own.
+  await expect(messages).not.toContainText("Note added.", { timeout: 10_000 });
 
   await page.locator(".note", { hasText: "buy milk" }).getByRole("button", { name: "Delete" }).click();
+  await expect(messages).toContainText("Note deleted.");
   await expect(page.locator(".note")).toHaveCount(1);
   await expect(page.getByTestId("notes")).toContainText("call Grace");
   await page.reload();
@@ -61,6 +76,34 @@ test("notes: a long list comes in pages, and 'Show more' adds the next", async (
   await expect(page.locator(".note")).toHaveCount(101);
   await expect(page.locator(".note").last()).toContainText("note 0");
   await expect(page.getByRole("button", { name: "Show more" })).toHaveCount(0);
+});
+
+test("a lost connection or a server failure during an action is one clear message, not a silent failure", async ({ page, context }) => {
+  await page.goto("/notes");
+  await fillProxyForm(page, { email: "offline@example.com", firstName: "Off", lastName: "Line" });
+  await waitForHydration(page);
+  await expect(page.getByTestId("no-notes")).toBeVisible();
+  const failures = page.getByTestId("toasts").getByRole("alert");
+
+  await context.setOffline(true);
+  await page.getByLabel("New note").fill("written offline");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(failures).toHaveCount(1);
+  await expect(failures).toContainText("Cannot reach the server: check your connection, then try again.");
+  await expect(page.getByLabel("New note")).toHaveValue("written offline");
+  await context.setOffline(false);
+  await failures.getByRole("button", { name: "Dismiss" }).click();
+
+  // A 5xx from the server, whatever its body says (a proxy's error page here), is said plainly too.
+  await page.route("**/api/create_note*", (route) => route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad Gateway</h1>" }));
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(failures).toHaveCount(1);
+  await expect(failures).toContainText("Something went wrong on the server. Try again in a moment.");
+  await page.unroute("**/api/create_note*");
+
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByTestId("notes")).toContainText("written offline");
+  await expect(page.getByTestId("no-notes")).toHaveCount(0);
 });
 
 test("a call that meets an expired session refreshes once and succeeds", async ({ page, context }) => {

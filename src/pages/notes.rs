@@ -151,13 +151,15 @@ fn Notes(
     notes: NotesResource,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
-    // Clear the form once a note is saved.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+    let toasts = use_toast();
+    // Each outcome said (a refusal in the server's words); the form cleared once a note is saved.
+    on_result(create, move |result| {
+        toasts.report(result, "Note added.");
+        if result.is_ok() {
             draft.set(String::new());
         }
     });
-    let form_error = move || create.value().get().and_then(Result::err).map(|e| e.detail);
+    on_result(delete, move |result| toasts.report(result, "Note deleted."));
 
     view! {
         <section class="card">
@@ -175,12 +177,11 @@ fn Notes(
                     prop:value=draft
                     on:input=move |ev| draft.set(event_target_value(&ev))
                 ></textarea>
-                {move || form_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                 <button class="button" type="submit" disabled=create.pending()>"Add note"</button>
             </form>
             <Transition fallback=|| view! { <p class="status">"Loading notes…"</p> }>
                 {move || notes.get().map(|result| match result {
-                    Ok(first) if first.items.is_empty() => EitherOf3::A(view! { <p class="status" data-testid="no-notes">"No notes yet."</p> }),
+                    Ok(first) if first.items.is_empty() => EitherOf3::A(view! { <p class="status" data-testid="no-notes">"No notes yet: add the first above."</p> }),
                     Ok(first) => EitherOf3::B(view! { <NoteList first delete/> }),
                     Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.detail}</p> }),
                 })}
@@ -198,11 +199,13 @@ fn NoteList(first: Page<Note>, delete: Action<String, Result<(), AppError>>) -> 
         let cursor = cursor.clone();
         async move { with_refresh(|| list_notes(Some(cursor.clone()))).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_more.value().get() {
-            more.update(|notes| notes.extend(page.items));
-            next.set(page.next);
+    let toasts = use_toast();
+    on_result(load_more, move |result| match result {
+        Ok(page) => {
+            more.update(|notes| notes.extend(page.items.clone()));
+            next.set(page.next.clone());
         }
+        Err(e) => toasts.failure(e),
     });
     let item = move |note: Note| {
         let id = note.id.clone();
@@ -220,7 +223,6 @@ fn NoteList(first: Page<Note>, delete: Action<String, Result<(), AppError>>) -> 
             {first.items.into_iter().map(item).collect_view()}
             {move || more.get().into_iter().map(item).collect_view()}
         </ul>
-        {move || load_more.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.detail}</p> })}
         <Show when=move || next.with(Option::is_some)>
             <button class="button secondary" data-testid="more-notes" disabled=load_more.pending()
                 on:click=move |_| { if let Some(cursor) = next.get_untracked() { load_more.dispatch(cursor); } }>

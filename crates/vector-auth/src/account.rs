@@ -15,6 +15,7 @@ use super::server_fns::{
 use super::types::{AccountOverview, ActivityEvent, SessionRecord};
 use vector_core::error::AppError;
 use vector_core::paging::Page;
+use vector_ui::{LocalDateTime, on_result, use_toast};
 
 /// `/account`: the user's profile, their sessions with buttons to end them, and their recent activity. A
 /// signed-out visitor is sent to sign in first. A lazy route: its code arrives when the browser first goes to it,
@@ -107,6 +108,15 @@ fn Sessions(
     end_others: Action<(), Result<usize, AppError>>,
 ) -> impl IntoView {
     let auth = Auth::get();
+    let toasts = use_toast();
+    on_result(end_one, move |result| {
+        toasts.report(result, "Session ended: that device is signed out.")
+    });
+    on_result(end_others, move |result| {
+        let ended = result.as_ref().map_or(0, |count| *count);
+        let plural = if ended == 1 { "" } else { "s" };
+        toasts.report(result, format!("Signed out {ended} other session{plural}."));
+    });
     // The pages after the first, as "Show more" loads them.
     let more = RwSignal::new(Vec::<SessionRecord>::new());
     let next = RwSignal::new(sessions.next.clone());
@@ -114,37 +124,27 @@ fn Sessions(
         let cursor = cursor.clone();
         async move { with_refresh(|| list_sessions(Some(cursor.clone()))).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_more.value().get() {
-            more.update(|items| items.extend(page.items));
-            next.set(page.next);
-        }
-    });
     let navigate = use_navigate();
-    let end_all_error = RwSignal::new(None::<String>);
     // Everywhere, this browser included: sign out here and tell the other tabs, as "Sign out" does.
     let end_all = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            match with_refresh(end_all_sessions).await {
-                Ok(_) => {
-                    auth.set(None, None);
-                    hydrate::announce_signed_out();
-                    navigate("/", Default::default());
-                }
-                Err(e) => end_all_error.set(Some(e.detail)),
+            let result = with_refresh(end_all_sessions).await;
+            toasts.report(&result, "Signed out everywhere.");
+            if result.is_ok() {
+                auth.set(None, None);
+                hydrate::announce_signed_out();
+                navigate("/", Default::default());
             }
         });
     };
-    let action_error = move || {
-        let one = end_one.value().get().and_then(Result::err);
-        let others = end_others.value().get().and_then(Result::err);
-        let more = load_more.value().get().and_then(Result::err);
-        one.or(others)
-            .or(more)
-            .map(|e| e.detail)
-            .or_else(|| end_all_error.get())
-    };
+    on_result(load_more, move |result| match result {
+        Ok(page) => {
+            more.update(|items| items.extend(page.items.clone()));
+            next.set(page.next.clone());
+        }
+        Err(e) => toasts.failure(e),
+    });
 
     view! {
         <section class="card">
@@ -165,7 +165,6 @@ fn Sessions(
                     "Show more sessions"
                 </button>
             </Show>
-            {move || action_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             <div class="session-actions">
                 <button class="button secondary" on:click=move |_| { end_others.dispatch(()); } disabled=end_others.pending()>
                     "Sign out other sessions"
@@ -194,8 +193,8 @@ fn SessionItem(
                 {session.current.then(|| view! { <span class="badge">"This device"</span> })}
             </div>
             <p class="session-meta">
-                {address} " · signed in " {short_time(&session.started_at)}
-                " · last active " {short_time(&session.last_active_at)}
+                {address} " · signed in " <LocalDateTime utc=session.started_at.clone()/>
+                " · last active " <LocalDateTime utc=session.last_active_at.clone()/>
             </p>
             {(!session.current).then(|| view! {
                 <button class="button secondary small" on:click=move |_| { end_one.dispatch(id.clone()); }>"End"</button>
@@ -209,24 +208,19 @@ fn Activity(events: Vec<ActivityEvent>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Recent activity"</h2>
+            {events.is_empty().then(|| view! {
+                <p class="status" data-testid="no-activity">"No activity yet: sign-ins and sign-outs will show here."</p>
+            })}
             <ul class="activity" data-testid="activity">
                 {events.into_iter().map(|event| view! {
                     <li>
                         <strong>{event.description}</strong>
                         <span class="session-meta">
-                            {event.device} " · " {event.ip_address} " · " {short_time(&event.at)}
+                            {event.device} " · " {event.ip_address} " · " <LocalDateTime utc=event.at.clone()/>
                         </span>
                     </li>
                 }).collect_view()}
             </ul>
         </section>
-    }
-}
-
-/// `2026-11-30 07:31 UTC` from an RFC 3339 time in UTC.
-fn short_time(rfc3339: &str) -> String {
-    match rfc3339.get(..16) {
-        Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
-        None => rfc3339.to_owned(),
     }
 }

@@ -14,6 +14,7 @@ use super::return_path::{path_with_query, safe_return_path};
 use super::server_fns::logout;
 use super::types::User;
 use vector_core::error::AppError;
+use vector_ui::{ThemeMenu, ThemeToggle, use_toast};
 
 /// Creates the auth context for the whole app and, in the browser, starts the silent refresh and the
 /// cross-tab sync. Call once, in `App`.
@@ -55,21 +56,22 @@ fn SignInButton() -> impl IntoView {
     view! { <button class="button" on:click=move |_| untrack(|| sign_in(auth, &here()))>"Sign in"</button> }
 }
 
-/// "Sign in", or the signed-in user's menu; in dev mode, a badge naming the dev user.
+/// "Sign in" and the theme, or the signed-in user's menu (with the theme); in dev mode, a badge naming the dev
+/// user. Signing out says so, and so does a sign-out that failed (the user stays signed in).
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let auth = Auth::get();
     let navigate = use_navigate();
-    let sign_out_error = RwSignal::new(None::<String>);
+    let toasts = use_toast();
     let sign_out_click = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match sign_out(auth).await {
                 Ok(()) => {
-                    sign_out_error.set(None);
+                    toasts.success("Signed out.");
                     navigate("/", Default::default());
                 }
-                Err(e) => sign_out_error.set(Some(format!("Sign-out failed: {}", e.detail))),
+                Err(e) => toasts.error(format!("Sign-out failed: {}", e.detail)),
             }
         });
     };
@@ -97,11 +99,9 @@ pub fn UserMenu() -> impl IntoView {
                                     <p class="menu-name">{user.full_name.clone()}</p>
                                     <p class="menu-email" data-testid="user-email">{user.email.clone()}</p>
                                     <A href="/account">"Your account"</A>
+                                    <ThemeToggle/>
                                     {(!session.dev_mode).then(|| view! {
                                         <button class="button secondary" on:click=sign_out_click.clone()>"Sign out"</button>
-                                    })}
-                                    {move || sign_out_error.get().map(|message| view! {
-                                        <p class="form-error" role="alert">{message}</p>
                                     })}
                                 </div>
                             </details>
@@ -113,6 +113,7 @@ pub fn UserMenu() -> impl IntoView {
                         {move || auth.sign_in_error().map(|message| view! {
                             <p class="form-error" role="alert" data-testid="popup-sign-in-error">{message}</p>
                         })}
+                        <ThemeMenu/>
                         <SignInButton/>
                     </div>
                 }),
@@ -218,8 +219,11 @@ pub fn AuthCallback() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let return_to = RwSignal::new("/".to_owned());
     let navigate = use_navigate();
+    let toasts = use_toast();
     // Effects run in the browser only: the server never sees the fragment.
-    Effect::new(move |_| hydrate::complete_sign_in(auth, error, return_to, navigate.clone()));
+    Effect::new(move |_| {
+        hydrate::complete_sign_in(auth, toasts, error, return_to, navigate.clone())
+    });
 
     view! {
         {move || match error.get() {

@@ -30,6 +30,7 @@ pub fn announce_signed_out() {}
 
 pub fn complete_sign_in(
     _auth: Auth,
+    _toasts: vector_ui::Toasts,
     _error: RwSignal<Option<String>>,
     _return_to: RwSignal<String>,
     _navigate: impl Fn(&str, NavigateOptions) + 'static,

@@ -78,4 +78,5 @@ pub mod prelude {
     pub use vector_core::fields;
     pub use vector_core::http::set_page_status;
     pub use vector_core::paging::{Cursor, PAGE_SIZE, Page};
+    pub use vector_ui::{LocalDateTime, on_result, use_toast};
 }

@@ -1,5 +1,7 @@
 //! Where a sign-in comes back to: the page it started from, and never another site.
 
+use vector_core::http::is_local_path;
+
 /// A path and query, to come back to after signing in.
 pub fn path_with_query(path: String, query: String) -> String {
     if query.is_empty() {
@@ -12,12 +14,7 @@ pub fn path_with_query(path: String, query: String) -> String {
 /// Where the sign-in callback sends the user back: a same-origin path only, never another site, and never
 /// the callback itself (which would start a sign-in over again).
 pub fn safe_return_path(path: &str) -> String {
-    let safe = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.chars().any(|c| c.is_control() || c == '\\')
-        && !is_callback(path);
-    if safe {
+    if is_local_path(path) && !is_callback(path) {
         path.to_owned()
     } else {
         "/".to_owned()

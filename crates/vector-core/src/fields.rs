@@ -1,25 +1,93 @@
 //! Form fields of the notes page and of the features `scripts/new-feature` writes: the server's checks, one
-//! per field type, each returning the value to store or a 400 that names the field; and how a page shows a
-//! date and time.
+//! per field type, each returning the value to store or a 400 that names the field; optional fields; and how a
+//! page shows and takes dates and times.
 //!
-//! Dates and times travel as UTC in RFC 3339 (`2026-12-01T09:30:00Z`); a form's `datetime-local` input sends
-//! them without a zone (`2026-12-01T09:30`), and the page labels them "(UTC)".
+//! Dates and times travel as UTC in RFC 3339 (`2026-12-01T09:30:00Z`). The visitor sees and types them in their
+//! own time zone: a `datetime-local` input holds local time (`2026-12-01T10:30`), which the browser turns into UTC
+//! before sending (`datetime_from_input`). Calendar dates (`2026-12-01`) have no zone.
 
-/// The `datetime-local` input's value for a stored date and time: the same instant without its zone.
-pub fn datetime_for_input(rfc3339: &str) -> String {
-    rfc3339.trim_end_matches('Z').to_owned()
+/// What a page shows for an optional field left empty.
+pub const EMPTY: &str = "—";
+
+/// A stored date and time as the server shows it, in UTC, to the minute: `2026-12-01 09:30 UTC`. The browser
+/// shows local time instead (`datetime_local`).
+pub fn datetime_for_display(rfc3339: &str) -> String {
+    match rfc3339.get(..16) {
+        Some(minutes) => format!("{} UTC", minutes.replacen('T', " ", 1)),
+        None => rfc3339.to_owned(),
+    }
 }
 
-/// A stored date and time as a page shows it: `2026-12-01 09:30 UTC`.
-pub fn datetime_for_display(rfc3339: &str) -> String {
-    let local = datetime_for_input(rfc3339).replacen('T', " ", 1);
-    let minutes = local.strip_suffix(":00").unwrap_or(&local);
-    format!("{minutes} UTC")
+/// A stored date and time in the visitor's time zone, `2026-12-01 10:30`: in the browser, by its clock; on the
+/// server, which does not know the zone, in UTC as `datetime_for_display` shows it.
+pub fn datetime_local(rfc3339: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(local) = browser::local_parts(rfc3339) {
+        return local.replacen('T', " ", 1);
+    }
+    datetime_for_display(rfc3339)
+}
+
+/// The `datetime-local` input's value for a stored date and time: the visitor's local time, to the minute (in the
+/// browser; the UTC time on the server, which never fills the form).
+pub fn datetime_for_input(rfc3339: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(local) = browser::local_parts(rfc3339) {
+        return local;
+    }
+    rfc3339.trim_end_matches('Z').chars().take(16).collect()
+}
+
+/// What a `datetime-local` input holds (local time, `2026-12-01T10:30`) as the server takes it: UTC, RFC 3339, by
+/// the browser's time zone. Anything that is not such a time, an empty input included, is passed on as it is, for
+/// the server's check to refuse with a message.
+pub fn datetime_from_input(local: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(utc) = browser::utc_from_local(local) {
+        return utc;
+    }
+    local.to_owned()
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use js_sys::Date;
+    use wasm_bindgen::JsValue;
+
+    /// `YYYY-MM-DDTHH:MM` in local time, for an RFC 3339 time the browser can read.
+    pub fn local_parts(rfc3339: &str) -> Option<String> {
+        let date = Date::new(&JsValue::from_str(rfc3339));
+        let valid = !date.get_time().is_nan();
+        valid.then(|| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}",
+                date.get_full_year(),
+                date.get_month() + 1,
+                date.get_date(),
+                date.get_hours(),
+                date.get_minutes()
+            )
+        })
+    }
+
+    /// The UTC time (`…Z`) of a local `YYYY-MM-DDTHH:MM[:SS]`.
+    pub fn utc_from_local(local: &str) -> Option<String> {
+        let local = local.trim();
+        // Without a zone, the browser reads a date-time as local time.
+        if !(local.len() == 16 || local.len() == 19) || !local.contains('T') {
+            return None;
+        }
+        let date = Date::new(&JsValue::from_str(local));
+        if date.get_time().is_nan() {
+            return None;
+        }
+        date.to_iso_string().as_string()
+    }
 }
 
 pub use checks::*;
 /// The types the checks return, for a page's own types: no direct dependency on `time` or `uuid` needed.
-pub use time::OffsetDateTime;
+pub use time::{Date, OffsetDateTime};
 pub use uuid::Uuid;
 
 // Compiled for the browser too, so a page's own helpers can use them; the browser bundle keeps only what it calls.
@@ -113,6 +181,40 @@ mod checks {
             })
     }
 
+    /// A calendar date, `2026-12-01` (as a `date` input sends it).
+    pub fn date(label: &str, value: &str) -> Result<time::Date, AppError> {
+        let format = format_description::parse_borrowed::<1>("[year]-[month]-[day]")
+            .map_err(|_| AppError::internal())?;
+        time::Date::parse(value.trim(), &format)
+            .ok()
+            .filter(|date| (1..=9999).contains(&date.year()))
+            .ok_or_else(|| {
+                AppError::bad_request(format!("{label} must be a date, such as 2026-12-01."))
+            })
+    }
+
+    /// How a stored calendar date crosses the wire: `2026-12-01`.
+    pub fn date_to_string(date: time::Date) -> String {
+        format!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
+    }
+
+    /// An optional field: `None` when left empty (blank), otherwise `check`ed.
+    pub fn optional<T>(
+        value: &str,
+        check: impl FnOnce(&str) -> Result<T, AppError>,
+    ) -> Result<Option<T>, AppError> {
+        if value.trim().is_empty() {
+            Ok(None)
+        } else {
+            check(value).map(Some)
+        }
+    }
+
     /// How a stored date and time crosses the wire: UTC, RFC 3339.
     pub fn datetime_to_string(at: OffsetDateTime) -> String {
         at.to_offset(time::UtcOffset::UTC)
@@ -126,18 +228,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_times_show_in_utc() {
+    fn dates_and_times_show_in_utc_on_the_server() {
         assert_eq!(
             datetime_for_input("2026-12-01T09:30:00Z"),
-            "2026-12-01T09:30:00"
+            "2026-12-01T09:30"
         );
+        assert_eq!(
+            datetime_local("2026-12-01T09:30:00Z"),
+            "2026-12-01 09:30 UTC"
+        );
+        assert_eq!(datetime_from_input("2026-12-01T09:30"), "2026-12-01T09:30");
         assert_eq!(
             datetime_for_display("2026-12-01T09:30:00Z"),
             "2026-12-01 09:30 UTC"
         );
         assert_eq!(
-            datetime_for_display("2026-12-01T09:30:15Z"),
-            "2026-12-01 09:30:15 UTC"
+            datetime_for_display("2026-12-01T09:30:15.123456Z"),
+            "2026-12-01 09:30 UTC"
         );
     }
 
@@ -201,6 +308,34 @@ mod tests {
             );
         }
         assert!(datetime("Due", "9999-12-31T23:59:00+01:00").is_ok());
+
+        let day = date("Due on", " 2026-12-01 ").unwrap();
+        assert_eq!(date_to_string(day), "2026-12-01");
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-12-01T09:30",
+            "tomorrow",
+            "12/01/2026",
+        ] {
+            assert_eq!(
+                date("Due on", bad).unwrap_err().detail,
+                "Due on must be a date, such as 2026-12-01.",
+                "{bad}"
+            );
+        }
+
+        assert_eq!(optional("  ", |v| text("Title", v, 10)).unwrap(), None);
+        assert_eq!(
+            optional(" a ", |v| text("Title", v, 10)).unwrap(),
+            Some("a".to_owned())
+        );
+        assert_eq!(
+            optional("a\0", |v| text("Title", v, 10))
+                .unwrap_err()
+                .status,
+            400
+        );
         for bad in ["", "tomorrow", "2026-13-01T09:30", "2026-12-01"] {
             assert_eq!(
                 datetime("Due", bad).unwrap_err().detail,

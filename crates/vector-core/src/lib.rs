@@ -1,6 +1,6 @@
 //! What every layer of a Vector app shares: the error a server function or route answers with
 //! ([`AppError`]), the checks of form fields ([`fields`]), lists in pages ([`paging`]), and on the server
-//! reading settings from the environment ([`env`]) and telling which address a request comes from
+//! reading settings from the environment ([`env`](mod@env)) and telling which address a request comes from
 //! ([`client_ip`]).
 //!
 //! The `ssr` feature is the server side (axum, sqlx), `hydrate` the browser side; an app switches them on

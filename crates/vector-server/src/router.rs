@@ -82,6 +82,7 @@ where
         .merge(health::routes())
         .merge(vector_auth::routes())
         .merge(billing::routes())
+        .merge(vector_ui::routes())
         .merge(assets::bundle_routes(&platform.leptos_options))
         .merge(pages)
         .with_state(platform.clone())

@@ -433,12 +433,14 @@ fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>
-body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1c2330;display:grid;place-items:center;min-height:100vh;margin:0}}
-main{{background:#fff;border:1px solid #dde1e8;border-radius:.75rem;padding:1.5rem;width:min(24rem,90vw)}}
+:root{{color-scheme:light dark;--bg:#f6f7f9;--fg:#1c2330;--card:#fff;--border:#8a93a3;--accent:#3b5bdb;--accent-fg:#fff;--muted:#5b6475}}
+@media (prefers-color-scheme:dark){{:root{{--bg:#10141b;--fg:#e6e9ef;--card:#1a1f29;--border:#5c667a;--accent:#8ea7ff;--accent-fg:#10141b;--muted:#a3acbd}}}}
+body{{font-family:system-ui,sans-serif;background:var(--bg);color:var(--fg);display:grid;place-items:center;min-height:100vh;margin:0}}
+main{{background:var(--card);border:1px solid var(--border);border-radius:.75rem;padding:1.5rem;width:min(24rem,90vw)}}
 form{{display:grid;gap:.75rem}} label{{display:grid;gap:.25rem;font-size:.9rem}}
-input{{font:inherit;padding:.4rem .5rem;border:1px solid #dde1e8;border-radius:.4rem}}
-button{{font:inherit;padding:.5rem;border:0;border-radius:.5rem;background:#3b5bdb;color:#fff;cursor:pointer}}
-.note{{color:#5b6475;font-size:.85rem}}</style></head>
+input,select{{font:inherit;padding:.4rem .5rem;border:1px solid var(--border);border-radius:.4rem;background:var(--card);color:var(--fg)}}
+button{{font:inherit;padding:.5rem;border:0;border-radius:.5rem;background:var(--accent);color:var(--accent-fg);cursor:pointer}}
+.note{{color:var(--muted);font-size:.85rem}}</style></head>
 <body><main><h1>{title}</h1>{body}<p class="note">Local stand-in for Vector's auth proxy. Anyone can sign in as anyone.</p></main></body></html>"#
     )
 }

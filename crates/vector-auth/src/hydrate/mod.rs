@@ -37,6 +37,9 @@ const STATE: &str = "vector-auth:state";
 const RETURN_TO: &str = "vector-auth:return-to";
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
 const MIN_REFRESH_INTERVAL_MS: f64 = 1_000.0;
+/// How often the first refresh checks whether the page has finished hydrating.
+const HYDRATION_POLL_MS: i32 = 10;
+const HYDRATION_WAIT_MAX_MS: i32 = 10_000;
 
 thread_local! {
     /// When this tab last asked the server for a refresh (`performance.now()`, milliseconds).
@@ -118,6 +121,7 @@ fn remember_expiry(auth: Auth) {
 
 /// Wires up the refresh timer, the hidden-tab check and the cross-tab channel. Runs once per page.
 pub fn start(auth: Auth) {
+    let toasts = vector_ui::use_toast();
     // Listen to the other tabs for as long as the page lives.
     if let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) {
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
@@ -129,7 +133,12 @@ pub fn start(auth: Auth) {
                     Ok(Message::SignedIn { session } | Message::Refreshed { session }) => {
                         adopt(auth, Some(session))
                     }
-                    Ok(Message::SignedOut) => adopt(auth, None),
+                    Ok(Message::SignedOut) => {
+                        if auth.session_untracked().is_some() {
+                            toasts.success("Signed out in another tab.");
+                        }
+                        adopt(auth, None)
+                    }
                     Err(_) => {}
                 }
             },
@@ -155,14 +164,27 @@ pub fn start(auth: Auth) {
     });
 
     // A page rendered without the session it could have (another site sent the browser here): refresh
-    // now, once.
+    // once, when the whole page is hydrated. A lazy route's part is hydrated once its code has arrived, and
+    // must still match the page as rendered, without the session.
+    let shared = Owner::current_shared_context();
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) {
             return true;
         }
         let due = auth.awaits_first_refresh();
         if due {
+            let shared = shared.clone();
             spawn_local(async move {
+                // Not for ever: a chunk that cannot load leaves the page unhydrated, and the session still counts.
+                let mut waited = 0;
+                while waited < HYDRATION_WAIT_MAX_MS
+                    && shared
+                        .as_ref()
+                        .is_some_and(|shared| shared.during_hydration())
+                {
+                    sleep(HYDRATION_POLL_MS).await;
+                    waited += HYDRATION_POLL_MS;
+                }
                 refresh_now(auth).await;
             });
         }
@@ -334,6 +356,7 @@ pub fn begin_sign_in(auth: Auth, login_url: &str, return_to: &str) {
 /// sign-in started from. A failure goes to `error`; `return_to` is where "Try again" starts over from.
 pub fn complete_sign_in(
     auth: Auth,
+    toasts: vector_ui::Toasts,
     error: RwSignal<Option<String>>,
     return_to: RwSignal<String>,
     navigate: impl Fn(&str, NavigateOptions) + 'static,
@@ -373,6 +396,7 @@ pub fn complete_sign_in(
     spawn_local(async move {
         match exchange_token(token).await {
             Ok(session) => {
+                toasts.success(format!("Signed in as {}.", session.user.full_name));
                 adopt(auth, Some(session));
                 announce_signed_in(auth);
                 navigate(
@@ -428,4 +452,14 @@ fn take_callback_params() -> CallbackParams {
         state,
         return_to: safe_return_path(&return_to),
     }
+}
+
+/// Resolves after `ms` milliseconds (a timer: the browser gets on with loading meanwhile).
+async fn sleep(ms: i32) {
+    let timer = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(timer).await;
 }

@@ -12,6 +12,7 @@ mod metrics;
 mod panics;
 mod request_log;
 mod startup;
+mod theme;
 
 mod support {
     pub use vector_testing::site::{self, spawn_app, spawn_app_serving, spawn_app_with};
