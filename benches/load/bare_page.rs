@@ -15,9 +15,11 @@ use leptos_router::components::{A, Route, Router as PageRouter, Routes};
 use leptos_router::path;
 use tokio::net::TcpListener;
 
-/// Serves the bare page on a free loopback port from a thread of its own, and returns its origin. The bundle
-/// names in the head come from `hash_file`, the release build's `hash.txt`.
-pub fn serve(site_root: &Path, hash_file: &Path) -> String {
+/// Serves the bare page on two free loopback ports from a thread of its own, and returns their origins: as it is
+/// (uncompressed), and through the server's own compression (`vector_server::compression`, gzip when accepted),
+/// so that pages are compared with it under the same compression. The bundle names in the head come from
+/// `hash_file`, the release build's `hash.txt`.
+pub fn serve(site_root: &Path, hash_file: &Path) -> BareOrigins {
     let options = LeptosOptions::builder()
         .output_name("vector_app")
         .site_root(site_root.to_string_lossy().as_ref())
@@ -35,23 +37,41 @@ pub fn serve(site_root: &Path, hash_file: &Path) -> String {
                     move || shell(options.clone())
                 })
                 .with_state(options);
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a port for the bare page");
-            addr_sender
-                .send(listener.local_addr().expect("the bare page's address"))
-                .expect("the benchmark waits for the address");
-            // As the app's server does: no response waits for Nagle's algorithm.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, app)
-                .await
-                .expect("the bare page serves");
+            let compressed = app.clone().layer(vector_server::compression());
+            let mut servers = Vec::new();
+            for app in [app, compressed] {
+                let listener = TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a port for the bare page");
+                addr_sender
+                    .send(listener.local_addr().expect("the bare page's address"))
+                    .expect("the benchmark waits for the address");
+                // As the app's server does: no response waits for Nagle's algorithm.
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                servers.push(tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .await
+                        .expect("the bare page serves")
+                }));
+            }
+            for server in servers {
+                let _ = server.await;
+            }
         });
     });
-    let addr = addr.recv().expect("the bare page started");
-    format!("http://{addr}")
+    let origin = || format!("http://{}", addr.recv().expect("the bare page started"));
+    BareOrigins {
+        uncompressed: origin(),
+        compressed: origin(),
+    }
+}
+
+/// Where the bare page is served: as it is, and through the server's compression.
+pub struct BareOrigins {
+    pub uncompressed: String,
+    pub compressed: String,
 }
 
 /// The app's own document head (`app::app::document`) around the bare page.

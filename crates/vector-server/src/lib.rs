@@ -34,6 +34,7 @@ mod router;
 mod serve;
 mod server;
 
+pub use assets::compression;
 pub use config::{Config, ServerLimits};
 pub use db::MigrationError;
 pub use health::check_live;
