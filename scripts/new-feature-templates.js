@@ -149,7 +149,7 @@ ${datetimes.map((f) => `        self.${f.name} = fields::datetime_from_input(&se
 //! for changes, counted against the user's budget) and scope every query to them, so another user's ${feature.one} is
 //! "not found"; they check every field on the server (\`fields\`) and answer 400, 401, 403 (the CSRF check), 404 or
 //! 429 with a message the page shows (a toast, \`use_toast\`). The list comes in pages of \`PAGE_SIZE\`, newest first. The page is wrapped in
-//! \`RequireUser\` and calls them through \`with_refresh\`; its actions and list are created in \`${Page}::data\`, outside
+//! \`RequireUser\` and calls them through \`with_refresh\`; its list and actions are made in \`${Page}\`, outside
 //! \`RequireUser\` (see \`notes.rs\` for why).
 
 use leptos::either::${fields.some(usesEither) ? "{Either, EitherOf3}" : "EitherOf3"};
@@ -280,18 +280,31 @@ type SaveAction = Action<(Option<String>, ${Form}), Result<${Item}, AppError>>;
 type DeleteAction = Action<String, Result<(), AppError>>;
 type ListResource = Resource<Result<Page<${Item}>, AppError>>;
 
-/// The page, loaded on its own when the browser first goes to it (a lazy route, as \`NotesPage\`): its data starts
-/// loading at once (\`data\`), while the code that shows it (\`view\`) arrives.
+/// The page, loaded on its own when the browser first goes to it (a lazy route, as \`NotesPage\`): its list starts
+/// loading at once (\`data\`, in the first download), while the code that shows it and changes it (\`view\`, with
+/// the calls it makes) arrives in the page's own chunk.
 pub struct ${Page} {
-    save: SaveAction,
-    delete: DeleteAction,
     list: ListResource,
+    /// Counts the changes made on the page: the list loads again after each.
+    changes: RwSignal<usize>,
 }
 
 #[lazy_route]
 impl LazyRoute for ${Page} {
     fn data() -> Self {
         let auth = Auth::get();
+        let changes = RwSignal::new(0);
+        // Loaded again after each change and when the signed-in user changes.
+        let list: ListResource = Resource::new(
+            move || (auth.user_id(), changes.get()),
+            move |_| load_for_user(auth, Page::default(), || ${listFn}(None)),
+        );
+        Self { list, changes }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ${Page} { list, changes } = this;
+        // Made out here, outside \`RequireUser\` (see \`NotesPage\`).
         let save: SaveAction = Action::new(|(id, form): &(Option<String>, ${Form})| {
             let (id, form) = (id.clone(), form.clone());
             async move {
@@ -305,16 +318,8 @@ impl LazyRoute for ${Page} {
             let id = id.clone();
             async move { with_refresh(|| ${deleteFn}(id.clone())).await }
         });
-        // Loaded again after each change and when the signed-in user changes.
-        let list: ListResource = Resource::new(
-            move || (auth.user_id(), save.version().get(), delete.version().get()),
-            move |_| load_for_user(auth, Page::default(), || ${listFn}(None)),
-        );
-        Self { save, delete, list }
-    }
-
-    fn view(this: Self) -> AnyView {
-        let ${Page} { save, delete, list } = this;
+        on_result(save, move |_| changes.update(|n| *n += 1));
+        on_result(delete, move |_| changes.update(|n| *n += 1));
         view! {
             <RequireUser>
                 <${feature.Plural}List save delete list/>

@@ -4,8 +4,9 @@
 //! which counts them against the user's budget) and scope every query to them, so one user can neither see nor
 //! delete another's notes. Unsafe calls (create, delete) pass the app-wide CSRF check. The list comes in pages
 //! of `PAGE_SIZE`, newest first, with a cursor for the next. The page is wrapped in `RequireUser`, and its calls
-//! go through `with_refresh` (one refresh after a 401; the list through `load_for_user`); its actions and list
-//! are created in `NotesPage`, outside `RequireUser` (see there why).
+//! go through `with_refresh` (one refresh after a 401; the list through `load_for_user`); its list and actions
+//! are made in `NotesPage`, outside `RequireUser` (see there why): the list in `data`, which is in the first
+//! download so that the list loads while the page's code arrives, the actions in `view`, in the page's chunk.
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -86,21 +87,33 @@ pub async fn delete_note(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The page, loaded on its own when the browser first goes to it (a lazy route): its data starts loading at
-/// once (`data`), while the code that shows it (`view`) arrives.
+/// The page, loaded on its own when the browser first goes to it (a lazy route): its list starts loading at
+/// once (`data`, in the first download), while the code that shows it and changes it (`view`, with the calls it
+/// makes) arrives in the page's own chunk.
 pub struct NotesPage {
-    create: Action<String, Result<Note, AppError>>,
-    delete: Action<String, Result<(), AppError>>,
     notes: NotesResource,
+    /// Counts the changes made on the page: the list loads again after each.
+    changes: RwSignal<usize>,
 }
 
 #[lazy_route]
 impl LazyRoute for NotesPage {
     fn data() -> Self {
-        // The actions and the list live here, outside `RequireUser`: while the server renders a page, what a
-        // `Transition` shows is built more than once, and a resource created in there would load once per
-        // build.
         let auth = Auth::get();
+        let changes = RwSignal::new(0);
+        // Loaded again after each change and when the signed-in user changes.
+        let notes = Resource::new(
+            move || (auth.user_id(), changes.get()),
+            move |_| load_for_user(auth, Page::default(), || list_notes(None)),
+        );
+        Self { notes, changes }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let NotesPage { notes, changes } = this;
+        // The actions and the list are made out here, outside `RequireUser`: while the server renders a page,
+        // what a `Transition` shows is built more than once, and a resource made in there would load once per
+        // build.
         let create = Action::new(|body: &String| {
             let body = body.clone();
             async move { with_refresh(|| create_note(body.clone())).await }
@@ -109,30 +122,8 @@ impl LazyRoute for NotesPage {
             let id = id.clone();
             async move { with_refresh(|| delete_note(id.clone())).await }
         });
-        // Loaded again after each change and when the signed-in user changes.
-        let notes = Resource::new(
-            move || {
-                (
-                    auth.user_id(),
-                    create.version().get(),
-                    delete.version().get(),
-                )
-            },
-            move |_| load_for_user(auth, Page::default(), || list_notes(None)),
-        );
-        Self {
-            create,
-            delete,
-            notes,
-        }
-    }
-
-    fn view(this: Self) -> AnyView {
-        let NotesPage {
-            create,
-            delete,
-            notes,
-        } = this;
+        on_result(create, move |_| changes.update(|n| *n += 1));
+        on_result(delete, move |_| changes.update(|n| *n += 1));
         view! {
             <RequireUser>
                 <Notes create delete notes/>
