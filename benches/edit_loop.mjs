@@ -5,7 +5,7 @@
 // The page: the home page's heading (src/pages/home.rs), read back from GET /. The server function: the label of
 // the notes' check (src/pages/notes.rs), read back from the 400 that create_note answers for an empty note (the
 // dev user signs in by itself in dev mode).
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 
 const ORIGIN = "http://127.0.0.1:3000";
@@ -85,9 +85,12 @@ try {
   }
   await settle();
   // The server function's URL, from the browser bundle (it carries each server function's path).
-  const wasm = readFileSync("target/site/pkg/vector_app.wasm").toString("latin1");
+  // Named vector_app.wasm, or vector_app.<hash>.wasm with hash-files.
+  const wasmName = readdirSync("target/site/pkg").find((name) => /^vector_app(\.[\w-]+)?\.wasm$/.test(name));
+  if (!wasmName) throw new Error("no vector_app wasm in target/site/pkg");
+  const wasm = readFileSync(`target/site/pkg/${wasmName}`).toString("latin1");
   const createNote = /\/api\/create_note\d*/.exec(wasm)?.[0];
-  if (!createNote) throw new Error("no create_note path in target/site/pkg/vector_app.wasm");
+  if (!createNote) throw new Error(`no create_note path in target/site/pkg/${wasmName}`);
   const sameOrigin = { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" };
 
   const page = [];
