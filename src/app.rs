@@ -65,11 +65,14 @@ pub fn App() -> impl IntoView {
                     // in the release build, fetched the first time the browser goes to it, while its data loads.
                     // Rendered whole, then sent: their data is quick (the session comes from memory, the notes
                     // from one query), and one render uses half the memory of out-of-order streaming under load
-                    // and makes a smaller page. Leave a page whose data is slow on the default (streaming).
+                    // and makes a smaller page. Stream a page whose data is slow, in order, as /members does.
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/notes") view={Lazy::<NotesPage>::new()} ssr=SsrMode::Async/>
-                    // Streamed: its check may wait on Vector's API.
-                    <Route path=path!("/members") view={Lazy::<MembersPage>::new()}/>
+                    // Streamed, as its check may wait on Vector's API: in order, so the header goes first and
+                    // the page follows when ready, each in place. Out of order (the default) would send the
+                    // header's and the page's fallbacks and fill them in with a script, whenever their data is not
+                    // ready at once: a visitor without JavaScript would get no sign-in button or theme menu.
+                    <Route path=path!("/members") view={Lazy::<MembersPage>::new()} ssr=SsrMode::InOrder/>
                     // The account page (/account) and the sign-in callback (/auth/callback).
                     <AuthRoutes/>
                 </Routes>
