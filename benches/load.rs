@@ -362,9 +362,9 @@ impl Baseline {
     }
 }
 
-/// Rounds of `/me` (cookie) and `/api/health/live` on both servers, in ABBA order so that a machine growing
-/// slower or faster during the run favours neither; reports each run, and this build's median over the
-/// baseline's.
+/// Rounds of `/me` (cookie), the home page signed out and `/api/health/live` on both servers, in ABBA order so
+/// that a machine growing slower or faster during the run favours neither; reports each run, and this build's
+/// median over the baseline's.
 fn compare_with_baseline(
     settings: &Settings,
     runtime: &tokio::runtime::Runtime,
@@ -373,8 +373,13 @@ fn compare_with_baseline(
     work: &Path,
 ) {
     const ROUNDS: usize = 4;
-    // `/me` with the session cookie; the health route, the reference, without.
-    const ROUTES: [(&str, bool); 2] = [("/api/accounts/me/", true), ("/api/health/live", false)];
+    // `/me` with the session cookie; the home page (each server's own, from its site) and the health route, the
+    // reference, without.
+    const ROUTES: [(&str, bool); 3] = [
+        ("/api/accounts/me/", true),
+        ("/", false),
+        ("/api/health/live", false),
+    ];
     let servers = [
         (
             "baseline",
