@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { fillProxyForm } from "./helpers";
+import { fillProxyForm, waitForHydration } from "./helpers";
 
 const person = { email: "acct@example.com", firstName: "Acc", lastName: "Ount" };
 
@@ -41,6 +41,8 @@ test("account: end another device's session from the account page; sign out ever
   const second = await context.newPage();
   await second.goto("/notes");
   await expect(second.getByTestId("no-notes")).toBeVisible();
+  // Listening to the other tabs (a tab whose script has not started yet finds out at its next refresh).
+  await waitForHydration(second);
   await page.getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(page.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
   await expect(messages).toContainText("Signed out everywhere.");

@@ -11,6 +11,8 @@
 
 mod popup;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -37,7 +39,7 @@ const STATE: &str = "vector-auth:state";
 const RETURN_TO: &str = "vector-auth:return-to";
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(5);
 const MIN_REFRESH_INTERVAL_MS: f64 = 1_000.0;
-/// How often the first refresh checks whether the page has finished hydrating.
+/// How often a change of session waiting for the page to finish hydrating checks whether it has.
 const HYDRATION_POLL_MS: i32 = 10;
 const HYDRATION_WAIT_MAX_MS: i32 = 10_000;
 
@@ -122,25 +124,42 @@ fn remember_expiry(auth: Auth) {
 /// Wires up the refresh timer, the hidden-tab check and the cross-tab channel. Runs once per page.
 pub fn start(auth: Auth) {
     let toasts = vector_ui::use_toast();
-    // Listen to the other tabs for as long as the page lives.
+    let shared = Owner::current_shared_context();
+    let during_hydration = move || {
+        shared
+            .as_ref()
+            .is_some_and(|shared| shared.during_hydration())
+    };
+    // Listen to the other tabs for as long as the page lives. Messages that come while a lazy route's code is
+    // still on its way wait, in order, for the page to hydrate: the page must still match what the server sent.
     if let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) {
+        let during_hydration = during_hydration.clone();
+        let waiting = Rc::new(RefCell::new(None::<Vec<Message>>));
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
-                let Some(text) = event.data().as_string() else {
+                let Some(message) = event
+                    .data()
+                    .as_string()
+                    .and_then(|text| serde_json::from_str::<Message>(&text).ok())
+                else {
                     return;
                 };
-                match serde_json::from_str::<Message>(&text) {
-                    Ok(Message::SignedIn { session } | Message::Refreshed { session }) => {
-                        adopt(auth, Some(session))
-                    }
-                    Ok(Message::SignedOut) => {
-                        if auth.session_untracked().is_some() {
-                            toasts.success("Signed out in another tab.");
-                        }
-                        adopt(auth, None)
-                    }
-                    Err(_) => {}
+                if let Some(queue) = waiting.borrow_mut().as_mut() {
+                    queue.push(message);
+                    return;
                 }
+                if !during_hydration() {
+                    return from_another_tab(auth, toasts, message);
+                }
+                *waiting.borrow_mut() = Some(vec![message]);
+                let (waiting, during_hydration) = (waiting.clone(), during_hydration.clone());
+                spawn_local(async move {
+                    hydrated(during_hydration).await;
+                    let queue = waiting.borrow_mut().take().unwrap_or_default();
+                    for message in queue {
+                        from_another_tab(auth, toasts, message);
+                    }
+                });
             },
         );
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -166,25 +185,15 @@ pub fn start(auth: Auth) {
     // A page rendered without the session it could have (another site sent the browser here): refresh
     // once, when the whole page is hydrated. A lazy route's part is hydrated once its code has arrived, and
     // must still match the page as rendered, without the session.
-    let shared = Owner::current_shared_context();
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) {
             return true;
         }
         let due = auth.awaits_first_refresh();
         if due {
-            let shared = shared.clone();
+            let during_hydration = during_hydration.clone();
             spawn_local(async move {
-                // Not for ever: a chunk that cannot load leaves the page unhydrated, and the session still counts.
-                let mut waited = 0;
-                while waited < HYDRATION_WAIT_MAX_MS
-                    && shared
-                        .as_ref()
-                        .is_some_and(|shared| shared.during_hydration())
-                {
-                    sleep(HYDRATION_POLL_MS).await;
-                    waited += HYDRATION_POLL_MS;
-                }
+                hydrated(during_hydration).await;
                 refresh_now(auth).await;
             });
         }
@@ -451,6 +460,31 @@ fn take_callback_params() -> CallbackParams {
         state_matches: matches!((&state, &stored), (Some(s), Some(expected)) if s == expected),
         state,
         return_to: safe_return_path(&return_to),
+    }
+}
+
+/// What another tab said about the session, applied to this one.
+fn from_another_tab(auth: Auth, toasts: vector_ui::Toasts, message: Message) {
+    match message {
+        Message::SignedIn { session } | Message::Refreshed { session } => {
+            adopt(auth, Some(session))
+        }
+        Message::SignedOut => {
+            if auth.session_untracked().is_some() {
+                toasts.success("Signed out in another tab.");
+            }
+            adopt(auth, None)
+        }
+    }
+}
+
+/// Resolves once the page has finished hydrating (at once when it has), or after `HYDRATION_WAIT_MAX_MS`: not
+/// for ever, as a chunk that cannot load leaves the page unhydrated, and the session still counts.
+async fn hydrated(during_hydration: impl Fn() -> bool) {
+    let mut waited = 0;
+    while waited < HYDRATION_WAIT_MAX_MS && during_hydration() {
+        sleep(HYDRATION_POLL_MS).await;
+        waited += HYDRATION_POLL_MS;
     }
 }
 
