@@ -7,7 +7,7 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use vector_auth::prelude::*;
 use vector_auth::{AuthRoutes, UserMenu, provide_auth};
-use vector_ui::{NavMenu, ToastRegion, provide_toasts, theme_attribute};
+use vector_ui::{NavMenu, ToastRegion, on_hydrated, provide_toasts, theme_attribute};
 
 use crate::pages::home::HomePage;
 use crate::pages::members::MembersPage;
@@ -43,9 +43,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     provide_auth();
-    // Set once the browser has hydrated the page; end-to-end tests wait for it.
+    // Set once the browser has hydrated the whole page, a lazy page's part included; end-to-end tests wait for it.
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    on_hydrated(move || hydrated.set(true));
 
     view! {
         <Title text="Vector app"/>

@@ -185,42 +185,6 @@ test("two tabs: one refresh per expiry, and signing out in one signs out the oth
   await context.close();
 });
 
-test("a tab still waiting for its page's code when another tab signs out: it hydrates as rendered, then signs out and says so", async ({ browser }) => {
-  const context = await browser.newContext();
-  const first = await context.newPage();
-  await first.goto("/");
-  await signIn(first, { email: "loading-tab@example.com", firstName: "Loading", lastName: "Tab" });
-
-  // The second tab's notes page arrives, but its code (a chunk) only after the first tab has signed out.
-  const second = await context.newPage();
-  const errors: string[] = [];
-  second.on("pageerror", (error) => errors.push(error.message));
-  second.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  let releaseChunks = () => {};
-  const chunksReleased = new Promise<void>((resolve) => (releaseChunks = resolve));
-  await second.route(/\/pkg\/(split_|chunk_)[^/]*\.wasm$/, async (route) => {
-    await chunksReleased;
-    await route.continue();
-  });
-  await second.goto("/notes");
-  await expect(second.getByTestId("no-notes")).toBeVisible();
-  // The shell is hydrated (and listens to the other tabs); the notes page waits for its code.
-  await waitForHydration(second);
-  await signOut(first);
-  await expect(first.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
-  // The other tab's news reaches the second tab while it waits for its code.
-  await second.waitForTimeout(500);
-  releaseChunks();
-
-  await waitForHydration(second);
-  await expect(second.locator("header").getByRole("button", { name: "Sign in" })).toBeVisible();
-  await expect(second.getByTestId("toasts")).toContainText("Signed out in another tab.");
-  expect(errors).toEqual([]);
-  await context.close();
-});
-
 test("a protected page sends a signed-out visitor to sign in and back to that page", async ({ page }) => {
   await page.goto("/notes?from=test");
   await fillProxyForm(page, { email: "returning@example.com", firstName: "Re", lastName: "Turn" });
